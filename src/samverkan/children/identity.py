@@ -92,7 +92,7 @@ def _interpolate(message: StrOrPromise, params: dict[str, str]) -> str:
 _interpolate_lazy = lazy(_interpolate, str)
 
 
-class InvalidIdentityNumber(ValueError):  # noqa: N818 - the name is part of the API
+class InvalidIdentityNumber(ValueError):
     """The text is not a valid personnummer or samordningsnummer.
 
     `code` is a stable English code for APIs and tests; `message` a Swedish message for the user.

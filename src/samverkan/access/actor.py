@@ -1,0 +1,156 @@
+"""The Actor: who is acting, in which roles and units, loaded once per request."""
+
+import datetime
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import Q
+from django.utils import timezone
+
+from samverkan.organisations.models import Unit
+
+from .models import RoleAssignment, User
+from .roles import (
+    INTAKE_ROLES,
+    SCHOOL_ROLES,
+    SOCIAL_SERVICES_ROLES,
+    STUDENT_HEALTH_ROLES,
+    Role,
+)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role held in one unit today."""
+
+    role: str
+    unit_id: UUID
+    unit_name: str
+    unit_kind: str
+    unit_domain: str
+    unit_function: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in member of staff with the roles valid today. Immutable for the request."""
+
+    user_id: UUID
+    username: str
+    display_name: str
+    tenant_id: UUID
+    tenant_name: str
+    grants: tuple[Grant, ...]
+    # Units below a unit head's unit, so a head sees the subtree (R0.7: joint management).
+    managed_unit_ids: frozenset[UUID] = frozenset()
+    intake_unit_ids: frozenset[UUID] = field(default=frozenset())
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+    def has_role(self, *roles: str) -> bool:
+        return any(g.role in roles for g in self.grants)
+
+    def unit_ids_for(self, roles: frozenset[str] | set[str]) -> frozenset[UUID]:
+        return frozenset(g.unit_id for g in self.grants if g.role in roles)
+
+    def grant_for(
+        self, roles: frozenset[str] | set[str], unit_ids: frozenset[UUID] | None = None
+    ) -> Grant | None:
+        """The first grant with one of `roles`, in one of `unit_ids` when given."""
+        for grant in self.grants:
+            if grant.role in roles and (unit_ids is None or grant.unit_id in unit_ids):
+                return grant
+        return None
+
+    @property
+    def school_ids(self) -> frozenset[UUID]:
+        """Schools and preschools where the actor holds a school role today."""
+        return frozenset(
+            g.unit_id for g in self.grants if g.role in SCHOOL_ROLES and g.unit_kind in SCHOOLS
+        )
+
+    @property
+    def student_health_school_ids(self) -> frozenset[UUID]:
+        return frozenset(
+            g.unit_id
+            for g in self.grants
+            if g.role in STUDENT_HEALTH_ROLES and g.unit_kind in SCHOOLS
+        )
+
+    @property
+    def social_unit_ids(self) -> frozenset[UUID]:
+        """Social-services units whose records the actor works with (own units and, for a unit
+        head, every unit below)."""
+        own = frozenset(
+            g.unit_id
+            for g in self.grants
+            if g.role in SOCIAL_SERVICES_ROLES and g.unit_domain == "social_services"
+        )
+        return own | self.managed_unit_ids
+
+    @property
+    def primary_grant(self) -> Grant | None:
+        return self.grants[0] if self.grants else None
+
+
+SCHOOLS = frozenset({Unit.Kind.SCHOOL, Unit.Kind.PRESCHOOL})
+
+
+def actor_load(*, user: User, today: datetime.date | None = None) -> Actor | None:
+    """Build the actor from the user's role assignments valid today (one query; a second only
+    for unit heads). None when the user belongs to no tenant."""
+    if user.municipality_id is None:
+        return None
+    day = today or timezone.localdate()
+    assignments = list(
+        RoleAssignment.objects.valid_on(day)
+        .filter(user_id=user.pk, municipality_id=user.municipality_id)
+        .filter(
+            Q(unit__valid_to__isnull=True) | Q(unit__valid_to__gte=day), unit__valid_from__lte=day
+        )
+        .select_related("unit", "municipality")
+        .order_by("created_at", "pk")
+    )
+    grants = tuple(
+        Grant(
+            role=a.role,
+            unit_id=a.unit_id,
+            unit_name=a.unit.name,
+            unit_kind=a.unit.kind,
+            unit_domain=a.unit.domain,
+            unit_function=a.unit.function,
+        )
+        for a in assignments
+    )
+    head_paths = [
+        a.unit.path
+        for a in assignments
+        if a.role == Role.UNIT_HEAD and a.unit.domain == "social_services"
+    ]
+    managed: list[tuple[UUID, str]] = []
+    if head_paths:
+        subtree = Q()
+        for path in head_paths:
+            subtree |= Q(path__startswith=path)
+        managed = list(
+            Unit.objects.filter(subtree, municipality_id=user.municipality_id)
+            .valid_on(day)
+            .values_list("id", "function")
+        )
+    intake_ids = {g.unit_id for g in grants if g.role in INTAKE_ROLES}
+    intake_ids |= {uid for uid, function in managed if function == Unit.Function.INTAKE}
+    tenant_name = assignments[0].municipality.name if assignments else ""
+    if not tenant_name:
+        tenant_name = user.municipality.name if user.municipality else ""
+    return Actor(
+        user_id=user.pk,
+        username=user.username,
+        display_name=user.get_full_name() or user.username,
+        tenant_id=user.municipality_id,
+        tenant_name=tenant_name,
+        grants=grants,
+        managed_unit_ids=frozenset(uid for uid, _ in managed),
+        intake_unit_ids=frozenset(intake_ids),
+    )

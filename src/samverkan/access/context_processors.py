@@ -1,0 +1,36 @@
+"""Navigation by role, built from the request's actor."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    actor = getattr(request, "actor", None)
+    if not request.user.is_authenticated or not actor:
+        return {"nav_items": []}
+    items: list[tuple[str, str]] = [(_("Start"), reverse("start"))]
+    if actor.school_ids or actor.social_unit_ids or actor.intake_unit_ids:
+        items.append((_("Sök barn"), reverse("children:search")))
+    items.append((_("Organisation"), reverse("organisations:list")))
+    if actor.has_role(Role.LOG_REVIEWER):
+        items.append((_("Logg"), reverse("audit:list")))
+    path = request.path
+    return {
+        "nav_items": [
+            NavItem(label, url, path == url or (url != "/" and path.startswith(url)))
+            for label, url in items
+        ]
+    }

@@ -1,0 +1,65 @@
+"""Sign-in, sign-out, language and the start page each role lands on."""
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from samverkan.children import selectors as child_selectors
+from samverkan.organisations import selectors as org_selectors
+
+from .decisions import AUTHENTICATED, PUBLIC, policy
+from .forms import LoginForm
+from .roles import INTAKE_ROLES, NO_CHILD_DATA_ROLES, SOCIAL_SERVICES_ROLES, Role
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["timed_out"] = self.request.GET.get("timeout") == "1"
+        return context
+
+
+LoginView.samverkan_policy = PUBLIC  # type: ignore[attr-defined]
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+LogoutView.samverkan_policy = AUTHENTICATED  # type: ignore[attr-defined]
+
+
+@require_POST
+@policy(PUBLIC)
+def set_language(request: HttpRequest) -> HttpResponse:
+    return django_set_language(request)
+
+
+@require_GET
+@policy(AUTHENTICATED)
+def start(request: HttpRequest) -> HttpResponse:
+    """The start page: what this person's roles need first."""
+    actor = request.actor  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"actor": actor}
+    if actor is None:
+        return render(request, "access/no_role.html", status=403)
+    if actor.school_ids:
+        context["school_contacts"] = org_selectors.current_contacts(
+            actor=actor, school_ids=actor.school_ids
+        )
+    if actor.social_unit_ids and not actor.intake_unit_ids:
+        context["caseload"] = list(child_selectors.caseload_list(actor=actor)[:50])
+    context["is_intake"] = bool(actor.intake_unit_ids)
+    context["can_search"] = bool(actor.school_ids or actor.social_unit_ids or actor.intake_unit_ids)
+    context["is_log_reviewer"] = actor.has_role(Role.LOG_REVIEWER)
+    context["is_governance"] = actor.has_role(*NO_CHILD_DATA_ROLES)
+    context["roles"] = actor.grants
+    context["social_roles"] = SOCIAL_SERVICES_ROLES | INTAKE_ROLES
+    return render(request, "access/start.html", context)

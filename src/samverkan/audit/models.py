@@ -1,0 +1,81 @@
+"""The append-only audit log, chained by hash per tenant (DESIGN principle 2, STYLE P5)."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.organisations.models import Municipality
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Läsning")
+    CREATE = "create", _("Skapande")
+    CHANGE = "change", _("Ändring")
+    EXPORT = "export", _("Export")
+    SEARCH = "search", _("Sökning")
+    DENIED = "denied", _("Nekad åtkomst")
+    LOGIN = "login", _("Inloggning")
+
+
+class AuditEvent(models.Model):
+    """One entry. Appended unsealed inside the action's transaction; a short sealing step then
+    gives it its place (`seq`) and hash in its tenant's chain. The database refuses DELETE and
+    every UPDATE except sealing an unsealed row once (triggers, migration 0002)."""
+
+    id = models.BigAutoField(primary_key=True)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, db_index=False)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    # Who: the person, and the role and unit under which they acted.
+    actor_user_id = models.UUIDField(null=True, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=40, blank=True)
+    actor_unit_id = models.UUIDField(null=True, blank=True)
+    # What: the action, a stable event code, the record and the children it concerns.
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    event = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    child_ids = models.JSONField(default=list, blank=True)
+    # Why: purpose or legal basis ("need_to_know", "reporting_duty:OSL 10:28", "consent:<id>").
+    purpose = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    # The chain: set once by the sealing step.
+    seq = models.BigIntegerField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["municipality", "seq", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "seq"], name="audit_unique_seq"),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "sealed_at", "id"], name="audit_pending_idx"),
+            models.Index(fields=["municipality", "occurred_at"], name="audit_time_idx"),
+            models.Index(fields=["actor_user_id", "occurred_at"], name="audit_user_idx"),
+        ]
+        verbose_name = _("logghändelse")
+        verbose_name_plural = _("logghändelser")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event} {self.actor_username}"
+
+
+class AuditChainHead(models.Model):
+    """The tenant's chain head: the last sealed entry's place and hash. Locked only while
+    sealing, never for the length of a request's transaction."""
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["municipality"]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} @ {self.seq}"

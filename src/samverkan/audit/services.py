@@ -1,0 +1,103 @@
+"""The only writer of the audit log (STYLE P5)."""
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from django.db import models, transaction
+
+from samverkan.access.actor import Actor, Grant
+from samverkan.access.decisions import enforce
+from samverkan.core.middleware import current_request_id
+
+from . import policies, selectors
+from .chain import seal_pending
+from .models import AuditAction, AuditEvent
+
+logger = logging.getLogger(__name__)
+
+NEED_TO_KNOW = "need_to_know"  # the default purpose: access within the user's own remit
+
+
+def record(
+    *,
+    actor: Actor,
+    action: str,
+    event: str,
+    subject: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    child_ids: Iterable[UUID | str] = (),
+    purpose: str = NEED_TO_KNOW,
+    grant: Grant | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one entry in the caller's transaction; it is sealed into the chain after commit.
+    No log, no data: if this insert fails, the caller's transaction fails with it."""
+    if subject is not None:
+        object_type = object_type or subject._meta.label_lower
+        object_id = object_id or str(subject.pk)
+    acting = grant or actor.primary_grant
+    entry = AuditEvent.objects.create(
+        municipality_id=actor.tenant_id,
+        actor_user_id=actor.user_id,
+        actor_username=actor.username,
+        actor_role=acting.role if acting else "",
+        actor_unit_id=acting.unit_id if acting else None,
+        action=action,
+        event=event,
+        object_type=object_type,
+        object_id=object_id,
+        child_ids=[str(c) for c in child_ids],
+        purpose=purpose,
+        details=details or {},
+        request_id=current_request_id(),
+    )
+    tenant = actor.tenant_id
+    transaction.on_commit(lambda: _seal_quietly(tenant))
+    return entry
+
+
+def record_denied(*, actor: Actor, reason: str, path: str, object_id: str = "") -> AuditEvent:
+    """A refused attempt (404 outside visibility or 403), written after the rollback."""
+    with transaction.atomic():
+        return record(
+            actor=actor,
+            action=AuditAction.DENIED,
+            event="access.denied",
+            object_type="path",
+            object_id=object_id[:64],
+            purpose="",
+            details={"reason": reason, "path": path[:300]},
+        )
+
+
+def _seal_quietly(municipality_id: UUID) -> None:
+    # Sealing is retried by the next append or by verify_audit; a failure here must not turn a
+    # committed action into an error page.
+    try:
+        seal_pending(municipality_id=municipality_id)
+    except Exception:
+        logger.exception("audit sealing failed for tenant %s; will retry", municipality_id)
+
+
+@transaction.atomic
+def audit_log_read(*, actor: Actor, username: str = "", child_id: str = "") -> list[AuditEvent]:
+    """The log reviewer's page: the latest entries, itself an audited read."""
+    decision = enforce(policies.can_view_audit_log(actor))
+    events = list(
+        selectors.audit_event_list(actor=actor, username=username, child_id=child_id)[
+            : selectors.PAGE_SIZE
+        ]
+    )
+    record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="audit.viewed",
+        object_type="audit.auditevent",
+        grant=decision.grant,
+        purpose=decision.basis,
+        details={"username": username[:150], "child_id": child_id[:64], "rows": len(events)},
+    )
+    return events

@@ -1,0 +1,199 @@
+"""Children, guardians, enrolments, and the shared base of every record about a child."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.core.models import BaseModel, RecordCategory, SecrecyDomain
+from samverkan.organisations.models import Municipality, SchoolType, Unit
+
+from .identity import mask_identity_number
+
+
+class Gender(models.TextChoices):
+    """Gender for statistics only (R1.9)."""
+
+    FEMALE = "female", _("Flicka")
+    MALE = "male", _("Pojke")
+    OTHER_UNKNOWN = "other_unknown", _("Annat/okänt")
+
+
+class ProtectionMarking(models.TextChoices):
+    """SS 12000 `securityMarking` (Code_SecurityMarking): Ingen, Sekretessmarkering,
+    Skyddad folkbokföring. A marked child's address and guardians' contacts are never shown."""
+
+    NONE = "none", _("Ingen")
+    CONFIDENTIALITY_MARKING = "sekretessmarkering", _("Sekretessmarkering")
+    PROTECTED_REGISTRATION = "skyddad_folkbokforing", _("Skyddad folkbokföring")
+
+
+class Child(BaseModel):
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    identity_number = models.CharField(_("personnummer"), max_length=12)
+    given_name = models.CharField(_("förnamn"), max_length=100)
+    family_name = models.CharField(_("efternamn"), max_length=100)
+    # Lower-cased "given family family" so one substring search finds either order.
+    search_name = models.CharField(max_length=320, editable=False, db_index=True)
+    birth_date = models.DateField(_("födelsedatum"))
+    gender = models.CharField(_("kön"), max_length=20, choices=Gender.choices)
+    protection_marking = models.CharField(
+        _("skyddade personuppgifter"),
+        max_length=30,
+        choices=ProtectionMarking.choices,
+        default=ProtectionMarking.NONE,
+    )
+    is_in_foster_care = models.BooleanField(_("placerad i familjehem"), default=False)  # R1.11
+    street_address = models.CharField(_("adress"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postnummer"), max_length=10, blank=True)
+    city = models.CharField(_("ort"), max_length=100, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "identity_number"], name="child_unique_identity"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "search_name"], name="child_search_idx"),
+            models.Index(
+                fields=["municipality", "family_name", "given_name"], name="child_name_idx"
+            ),
+        ]
+        verbose_name = _("barn")
+        verbose_name_plural = _("barn")
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = build_search_name(self.given_name, self.family_name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_protected(self) -> bool:
+        return self.protection_marking != ProtectionMarking.NONE
+
+    @property
+    def masked_identity_number(self) -> str:
+        return mask_identity_number(self.identity_number)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+def build_search_name(given_name: str, family_name: str) -> str:
+    return f"{given_name} {family_name} {given_name}".lower()
+
+
+class Guardian(BaseModel):
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    identity_number = models.CharField(_("personnummer"), max_length=12, blank=True)
+    given_name = models.CharField(_("förnamn"), max_length=100)
+    family_name = models.CharField(_("efternamn"), max_length=100)
+    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    email = models.EmailField(_("e-post"), blank=True)
+    street_address = models.CharField(_("adress"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postnummer"), max_length=10, blank=True)
+    city = models.CharField(_("ort"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        verbose_name = _("vårdnadshavare")
+        verbose_name_plural = _("vårdnadshavare")
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class Guardianship(BaseModel):
+    """A guardian's relation to a child; `has_custody` decides whose consent counts."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="guardianships")
+    guardian = models.ForeignKey(Guardian, on_delete=models.PROTECT, related_name="guardianships")
+    has_custody = models.BooleanField(_("har vårdnad"), default=True)
+
+    class Meta:
+        ordering = ["child", "guardian"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "guardian"], name="guardianship_unique")
+        ]
+
+
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
+    def current(self) -> "EnrolmentQuerySet":
+        today = timezone.localdate()
+        return self.filter(
+            Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        )
+
+
+class Enrolment(BaseModel):
+    """The child's placement at a school or preschool, in a school type and grade, for a period."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="enrolments")
+    school = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="enrolments")
+    school_type = models.CharField(_("skolform"), max_length=10, choices=SchoolType.choices)
+    grade = models.SmallIntegerField(_("årskurs"), null=True, blank=True)
+    valid_from = models.DateField(_("från"))
+    valid_to = models.DateField(_("till"), null=True, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["child", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="enrolment_valid_to_after_from",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["school", "valid_to", "child"], name="enrolment_school_idx"),
+            models.Index(fields=["child", "valid_from"], name="enrolment_child_idx"),
+        ]
+
+    @property
+    def grade_display(self) -> str:
+        if self.grade is None:
+            return ""
+        return "F" if self.grade == 0 else str(self.grade)
+
+
+class ChildRecord(BaseModel):
+    """Shared base of every record about a child (ROADMAP): the tenant, the child, the secrecy
+    domain, the category consent scopes name, and the unit that owns it."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    domain = models.CharField(_("sekretessområde"), max_length=20, choices=SecrecyDomain.choices)
+    category = models.CharField(_("kategori"), max_length=30, choices=RecordCategory.choices)
+    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Note(ChildRecord):
+    """A dated journal note about a child, owned by a unit in one secrecy domain. Notes are
+    never edited or deleted, only added to (documentation duty)."""
+
+    title = models.CharField(_("rubrik"), max_length=200)
+    body = models.TextField(_("anteckning"), max_length=10000)
+    request_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["child", "domain", "created_at"], name="note_child_idx")]
+        verbose_name = _("anteckning")
+        verbose_name_plural = _("anteckningar")
+
+    def __str__(self) -> str:
+        return self.title

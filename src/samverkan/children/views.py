@@ -1,0 +1,67 @@
+"""Child search, the child's overview and adding a note. Thin: parse, call, render."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from samverkan.access.decisions import policy
+from samverkan.core.errors import InvalidInput
+
+from . import policies, services
+from .forms import ChildSearchForm, NoteForm
+
+
+@require_GET
+@policy(policies.can_search_children)
+def child_search(request: HttpRequest) -> HttpResponse:
+    form = ChildSearchForm(request.GET)
+    text = form.data.get("q", "")[:100] if form.is_valid() or "q" in form.data else ""
+    query, results = services.child_search(actor=request.actor, text=text)  # type: ignore[attr-defined]
+    context = {"form": form, "query": query, "results": results}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "children/child_search.html#results", context)
+    return render(request, "children/child_search.html", context)
+
+
+def _note_form(request: HttpRequest, overview: object, data: object = None) -> NoteForm:
+    ov = overview
+    unit_names = {str(e.school_id): e.school.name for e in ov.enrolments}  # type: ignore[attr-defined]
+    for grant in request.actor.grants:  # type: ignore[attr-defined]
+        unit_names.setdefault(str(grant.unit_id), grant.unit_name)
+    return NoteForm(data, targets=list(ov.note_targets), unit_names=unit_names)  # type: ignore[attr-defined]
+
+
+@require_http_methods(["GET", "POST"])
+@policy(policies.can_search_children)
+def child_detail(request: HttpRequest, child_id: UUID) -> HttpResponse:
+    """The child's overview; POST adds a note and shows the page again on bad input."""
+    actor = request.actor  # type: ignore[attr-defined]
+    overview = services.child_open(actor=actor, child_id=child_id)
+    form = _note_form(request, overview, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.note_create(
+                    actor=actor,
+                    child_id=child_id,
+                    target=form.cleaned_data["target"],
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    request_id=form.cleaned_data["request_id"],
+                )
+            except InvalidInput as error:
+                form.add_error(None, str(error.message))
+                status = 400
+            else:
+                messages.success(request, _("Anteckningen är sparad."))
+                return redirect("children:detail", child_id=child_id)
+        else:
+            status = 400
+    return render(
+        request, "children/child_detail.html", {"ov": overview, "form": form}, status=status
+    )
