@@ -30,6 +30,10 @@ class Grant:
     unit_domain: str
     unit_function: str
 
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
 
 @dataclass(frozen=True)
 class Actor:

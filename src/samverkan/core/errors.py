@@ -33,7 +33,7 @@ class AccessDenied(DomainError):
 
     code = "access_denied"
     status = 403
-    message = _("Du saknar behörighet för detta. Försöket har loggats.")
+    message = _("Du saknar behörighet att göra detta.")
 
     def __init__(
         self,

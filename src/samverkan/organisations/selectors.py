@@ -54,6 +54,13 @@ class ContactView:
     primary: SchoolContact | None
     deputy: SchoolContact | None
 
+    @property
+    def rows(self) -> list[tuple[str, SchoolContact | None]]:
+        return [
+            (str(SchoolContact.Kind.PRIMARY.label), self.primary),
+            (str(SchoolContact.Kind.DEPUTY.label), self.deputy),
+        ]
+
 
 def current_contacts(*, actor: Actor, school_ids: frozenset[UUID] | set[UUID]) -> list[ContactView]:
     """Each school's named social-services contact and deputy today (R4.3), in two queries."""
