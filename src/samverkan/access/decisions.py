@@ -80,5 +80,6 @@ def declared_policy(view: Callable[..., Any]) -> object | None:
     """The policy a view declared, looking through class-based and wrapped views."""
     for candidate in (view, getattr(view, "view_class", None), getattr(view, "cls", None)):
         if candidate is not None and hasattr(candidate, POLICY_ATTR):
-            return getattr(candidate, POLICY_ATTR)
+            declared: object = getattr(candidate, POLICY_ATTR)
+            return declared
     return None

@@ -53,7 +53,7 @@ class ActorMiddleware:
         def load() -> Actor | None:
             if not request.user.is_authenticated:
                 return None
-            return actor_load(user=request.user)  # type: ignore[arg-type]
+            return actor_load(user=request.user)  # type: ignore[arg-type,unused-ignore]  # stubs differ
 
         request.actor = SimpleLazyObject(load)  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -1,6 +1,7 @@
 """Forms about children; Swedish messages that say what to do next."""
 
 import uuid
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +58,8 @@ class NoteForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.targets = {target_key(t): t for t in targets}
-        self.fields["target"].choices = [
+        target_field = cast(forms.ChoiceField, self.fields["target"])
+        target_field.choices = [
             (key, f"{unit_names.get(str(t.owner_unit_id), '')} – {label_for(t)}")
             for key, t in self.targets.items()
         ]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.models import BaseModel, RecordCategory, SecrecyDomain
-from samverkan.organisations.models import Municipality, SchoolType, Unit
+from samverkan.organisations.models import SCHOOL_TYPE_CHOICES, Municipality, Unit
 
 from .identity import mask_identity_number
 
@@ -137,7 +137,7 @@ class Enrolment(BaseModel):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="enrolments")
     school = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="enrolments")
-    school_type = models.CharField(_("skolform"), max_length=10, choices=SchoolType.choices)
+    school_type = models.CharField(_("skolform"), max_length=10, choices=SCHOOL_TYPE_CHOICES)
     grade = models.SmallIntegerField(_("årskurs"), null=True, blank=True)
     valid_from = models.DateField(_("från"))
     valid_to = models.DateField(_("till"), null=True, blank=True)

@@ -43,9 +43,7 @@ SS12000_SCHOOL_TYPES: dict[str, str] = {
     "ABU": "Arbetsmarknadsutbildning",
     "AU": "Annan undervisning",
 }
-SchoolType = models.TextChoices(  # type: ignore[misc]  # functional API of TextChoices
-    "SchoolType", [(code, (code, label)) for code, label in SS12000_SCHOOL_TYPES.items()]
-)
+SCHOOL_TYPE_CHOICES: list[tuple[str, str]] = list(SS12000_SCHOOL_TYPES.items())
 
 
 class Municipality(BaseModel):

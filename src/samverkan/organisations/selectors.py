@@ -11,10 +11,10 @@ from samverkan.access.actor import Actor
 from samverkan.access.models import RoleAssignment
 from samverkan.core.errors import NotFound
 
-from .models import SchoolContact, Unit
+from .models import SchoolContact, Unit, UnitQuerySet
 
 
-def unit_list(*, actor: Actor) -> QuerySet[Unit]:
+def unit_list(*, actor: Actor) -> UnitQuerySet:
     """The tenant's units valid today, in tree order (path), with area and parent."""
     return (
         Unit.objects.filter(municipality_id=actor.tenant_id)
