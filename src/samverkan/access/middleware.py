@@ -1,5 +1,6 @@
 """Per-request access plumbing: idle timeout, the Actor, and the refusal of undeclared views."""
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -71,7 +72,12 @@ class PolicyMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
     ) -> HttpResponse | None:
-        module = getattr(view_func, "__module__", "")
+        target = view_func
+        # ninja serves its schema and docs through functools.partial, whose __module__ is
+        # "functools"; look at the wrapped function to tell whose view it is.
+        while isinstance(target, functools.partial):
+            target = target.func
+        module = getattr(target, "__module__", "") or ""
         if module.startswith(("django.views.static", "django.contrib.staticfiles")):
             return None
         # The NinjaAPI is one Django view; each of its operations declares `api_policy`, and
