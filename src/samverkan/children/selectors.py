@@ -73,6 +73,8 @@ def child_relation(*, child: Child) -> policies.ChildRelation:
     )
     unit_ids = frozenset(
         Note.objects.filter(child_id=child.pk, domain=SecrecyDomain.SOCIAL_SERVICES)
+        # Without order_by() the default ordering's columns join the DISTINCT: one row per note.
+        .order_by()
         .values_list("owner_unit_id", flat=True)
         .distinct()
     )
