@@ -5,7 +5,7 @@ from django.urls import include, path
 from samverkan.access import views as access_views
 from samverkan.core import views as core_views
 
-from .api import api
+from .api import api_urls
 
 urlpatterns = [
     path("", access_views.start, name="start"),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("logg/", include("samverkan.audit.urls")),
     path("tillganglighet/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("api/", api.urls),
+    path("api/", api_urls()),
 ]
 
 handler403 = "samverkan.core.views.permission_denied"

@@ -78,6 +78,25 @@ def test_only_pages_without_personal_data_are_public() -> None:
     assert public == {"logga-in/", "sprak/", "tillganglighet/", "healthz"}
 
 
+def test_a_view_that_skips_the_login_is_public_or_an_api_operation() -> None:
+    # API operations answer 401 themselves (django_auth); any other view without the login
+    # redirect must be declared public.
+    skipping = [
+        (route, view)
+        for route, view in _walk(get_resolver().url_patterns)
+        if getattr(view, "login_required", True) is False
+    ]
+
+    wrong = [
+        route
+        for route, view in skipping
+        if declared_policy(view) != PUBLIC and _module_of(view) != "ninja.operation"
+    ]
+
+    assert wrong == []
+    assert {"api/children/", "api/children/<child_id>", "logga-in/"} <= {r for r, _ in skipping}
+
+
 def test_every_api_operation_declares_a_policy() -> None:
     operations = _api_operations()
 
