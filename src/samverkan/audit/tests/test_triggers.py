@@ -1,0 +1,220 @@
+"""The database refuses to change or remove audit entries (migration 0002), on SQLite and
+PostgreSQL alike: the only UPDATE allowed is sealing an unsealed entry once."""
+
+import datetime
+import uuid
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from samverkan.access.actor import Actor
+from samverkan.audit.chain import GENESIS, seal_pending
+from samverkan.audit.models import AuditChainHead, AuditEvent
+from samverkan.organisations.models import Municipality
+
+from .conftest import append
+
+pytestmark = pytest.mark.django_db
+
+REFUSED = "append-only"
+# Every column describing what happened, each with a different value to write into it.
+CONTENT_CHANGES: dict[str, Any] = {
+    "id": 10**9,
+    "municipality_id": None,  # the other tenant, filled in by the test
+    "occurred_at": datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+    "actor_user_id": uuid.UUID("00000000-0000-4000-8000-00000000beef"),
+    "actor_username": "någon.annan",
+    "actor_role": "principal",
+    "actor_unit_id": uuid.UUID("00000000-0000-4000-8000-00000000cafe"),
+    "action": "export",
+    "event": "child.exported",
+    "object_type": "plans.plan",
+    "object_id": "other",
+    "child_ids": ["other"],
+    "purpose": "consent:other",
+    "details": {"rows": 999},
+    "request_id": "forged",
+}
+
+
+def _change(column: str, other_tenant: Municipality) -> dict[str, Any]:
+    value = other_tenant.pk if column == "municipality_id" else CONTENT_CHANGES[column]
+    return {column: value}
+
+
+def _seal_values(seq: int = 1) -> dict[str, Any]:
+    return {"seq": seq, "prev_hash": GENESIS, "hash": "f" * 64, "sealed_at": timezone.now()}
+
+
+@pytest.mark.parametrize("column", list(CONTENT_CHANGES))
+def test_update_of_a_sealed_entrys_content_is_refused(
+    actor: Actor, other_tenant: Municipality, column: str
+) -> None:
+    entry = append(actor)
+    seal_pending(municipality_id=actor.tenant_id)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditEvent.objects.filter(pk=entry.pk).update(**_change(column, other_tenant))
+
+    assert AuditEvent.objects.filter(pk=entry.pk, sealed_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("column", list(CONTENT_CHANGES))
+def test_update_of_an_unsealed_entrys_content_is_refused(
+    actor: Actor, other_tenant: Municipality, column: str
+) -> None:
+    entry = append(actor)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditEvent.objects.filter(pk=entry.pk).update(**_change(column, other_tenant))
+
+    assert AuditEvent.objects.get(pk=entry.pk).event == entry.event
+
+
+@pytest.mark.parametrize("column", list(CONTENT_CHANGES))
+def test_sealing_cannot_change_content_on_the_way(
+    actor: Actor, other_tenant: Municipality, column: str
+) -> None:
+    entry = append(actor)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditEvent.objects.filter(pk=entry.pk).update(
+            **_seal_values(), **_change(column, other_tenant)
+        )
+
+    assert AuditEvent.objects.get(pk=entry.pk).sealed_at is None
+
+
+def test_sealing_an_unsealed_entry_once_is_allowed(actor: Actor) -> None:
+    entry = append(actor)
+
+    updated = AuditEvent.objects.filter(pk=entry.pk).update(**_seal_values())
+
+    entry.refresh_from_db()
+    assert updated == 1
+    assert (entry.seq, entry.hash) == (1, "f" * 64)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seq": 2},
+        {"prev_hash": "e" * 64},
+        {"hash": "e" * 64},
+        {"sealed_at": datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)},
+        {"sealed_at": None, "seq": None, "hash": "", "prev_hash": ""},
+        _seal_values(seq=7),
+    ],
+    ids=["seq", "prev_hash", "hash", "sealed_at", "unseal", "reseal"],
+)
+def test_resealing_a_sealed_entry_is_refused(actor: Actor, change: dict[str, Any]) -> None:
+    entry = append(actor)
+    seal_pending(municipality_id=actor.tenant_id)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditEvent.objects.filter(pk=entry.pk).update(**change)
+
+    assert AuditEvent.objects.get(pk=entry.pk).seq == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"seq": 1}, {"seq": 1, "hash": "f" * 64}, {"sealed_at": timezone.now()}],
+    ids=["seq-only", "without-sealed_at", "without-seq"],
+)
+def test_half_sealing_an_entry_is_refused(actor: Actor, change: dict[str, Any]) -> None:
+    entry = append(actor)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditEvent.objects.filter(pk=entry.pk).update(**change)
+
+    assert AuditEvent.objects.get(pk=entry.pk).seq is None
+
+
+@pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "unsealed"])
+def test_delete_of_an_entry_is_refused(actor: Actor, sealed: bool) -> None:
+    entry = append(actor)
+    if sealed:
+        seal_pending(municipality_id=actor.tenant_id)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditEvent.objects.filter(pk=entry.pk).delete()
+
+    assert AuditEvent.objects.filter(pk=entry.pk).exists()
+
+
+def test_delete_of_every_entry_is_refused(actor: Actor) -> None:
+    append(actor)
+    append(actor)
+
+    with (
+        pytest.raises(DatabaseError, match=REFUSED),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent")
+
+    assert AuditEvent.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE exists on PostgreSQL")
+@pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditchainhead"])
+def test_truncate_is_refused(actor: Actor, table: str) -> None:
+    append(actor)
+    seal_pending(municipality_id=actor.tenant_id)
+    with connection.cursor() as cursor:
+        # Pending deferred foreign-key checks would block TRUNCATE before its trigger runs.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    with (
+        pytest.raises(DatabaseError, match=REFUSED),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"TRUNCATE {table}")
+
+    assert AuditEvent.objects.exists()
+
+
+def test_chain_head_moves_forward(actor: Actor) -> None:
+    append(actor)
+    seal_pending(municipality_id=actor.tenant_id)
+
+    AuditChainHead.objects.filter(municipality_id=actor.tenant_id).update(seq=2, hash="e" * 64)
+
+    assert AuditChainHead.objects.get(municipality_id=actor.tenant_id).seq == 2
+
+
+def test_chain_head_cannot_move_backwards(actor: Actor) -> None:
+    append(actor)
+    append(actor)
+    seal_pending(municipality_id=actor.tenant_id)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditChainHead.objects.filter(municipality_id=actor.tenant_id).update(seq=1)
+
+    assert AuditChainHead.objects.get(municipality_id=actor.tenant_id).seq == 2
+
+
+def test_chain_head_cannot_change_tenant(actor: Actor, other_tenant: Municipality) -> None:
+    append(actor)
+    seal_pending(municipality_id=actor.tenant_id)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditChainHead.objects.filter(municipality_id=actor.tenant_id).update(
+            municipality_id=other_tenant.pk
+        )
+
+    assert AuditChainHead.objects.filter(municipality_id=actor.tenant_id).exists()
+
+
+def test_chain_head_cannot_be_deleted(actor: Actor) -> None:
+    append(actor)
+    seal_pending(municipality_id=actor.tenant_id)
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditChainHead.objects.filter(municipality_id=actor.tenant_id).delete()
+
+    assert AuditChainHead.objects.filter(municipality_id=actor.tenant_id).exists()
