@@ -1,0 +1,140 @@
+"""The demo municipality: its shape, valid and reproducible data, contacts and role logins."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory
+from django.utils import timezone
+
+from samverkan.access.models import RoleAssignment, User
+from samverkan.access.roles import Role
+from samverkan.children.models import (
+    Child,
+)
+from samverkan.core.models import SecrecyDomain
+from samverkan.demo import data, services
+from samverkan.demo.errors import DemoMunicipalityExists
+from samverkan.organisations.models import Municipality, ResidentialArea, SchoolContact, Unit
+
+pytestmark = pytest.mark.django_db
+
+CHILDREN = 200
+SEED = 3
+
+
+@pytest.fixture
+def demo() -> services.DemoResult:
+    return services.demo_load(children=CHILDREN, seed=SEED)
+
+
+def current_holders(unit_name: str, role: Role) -> int:
+    return (
+        RoleAssignment.objects.valid_on(timezone.localdate())
+        .filter(unit__name=unit_name, role=role, unit__municipality__code=data.DEFAULT_CODE)
+        .count()
+    )
+
+
+def child_fingerprint(code: str) -> list[tuple[str, str, str]]:
+    return sorted(
+        Child.objects.filter(municipality__code=code).values_list(
+            "given_name", "family_name", "identity_number"
+        )
+    )
+
+
+def test_demo_load_builds_areas_schools_and_social_services(demo: services.DemoResult) -> None:
+    schools = Unit.objects.schools().filter(municipality__code=data.DEFAULT_CODE)
+
+    assert demo.created
+    assert ResidentialArea.objects.count() == 3
+    assert 18 <= schools.count() <= 22
+    assert schools.filter(kind=Unit.Kind.PRESCHOOL).count() == 6
+    independent = schools.filter(organiser_type=Unit.OrganiserType.INDEPENDENT)
+    assert independent.exists()
+    assert {unit.parent.name for unit in independent if unit.parent} == {data.INDEPENDENT}
+    assert len(set(schools.values_list("school_unit_code", flat=True))) == schools.count()
+    assert all(len(code) == 8 for code in schools.values_list("school_unit_code", flat=True))
+    assert not schools.filter(residential_area__isnull=True).exists()
+    assert Unit.objects.get(function=Unit.Function.INTAKE).domain == SecrecyDomain.SOCIAL_SERVICES
+    assert current_holders(data.INTAKE, Role.INTAKE_SOCIAL_WORKER) >= 6
+    assert current_holders(data.INTAKE, Role.UNIT_HEAD) == 1
+    assert current_holders(data.SCHOOL_SOCIAL_TEAM, Role.TEAM_TEACHER) == 2
+    assert current_holders(data.SCHOOL_SOCIAL_TEAM, Role.TEAM_SOCIAL_WORKER) == 5
+    assert (
+        current_holders(data.FAMILY_TEAM, Role.FAMILY_COORDINATOR)
+        + current_holders(data.FAMILY_TEAM, Role.NETWORK_WORKER)
+        == 5
+    )
+    region = Unit.objects.get(name=data.REGION)
+    assert region.is_external
+    assert region.kind == Unit.Kind.EXTERNAL
+    assert region.children.get().function == Unit.Function.CHILD_PSYCHIATRY
+
+
+def test_demo_load_keeps_merged_teams_as_history(demo: services.DemoResult) -> None:
+    team = Unit.objects.get(name=data.SCHOOL_SOCIAL_TEAM)
+
+    merged = Unit.objects.filter(successor=team)
+
+    assert sorted(merged.values_list("name", flat=True)) == sorted(data.MERGED_TEAMS)
+    assert all(unit.valid_to is not None for unit in merged)
+
+
+def test_demo_every_school_has_a_current_primary_and_deputy_contact(
+    demo: services.DemoResult,
+) -> None:
+    today = timezone.localdate()
+    current = SchoolContact.objects.filter(valid_from__lte=today, valid_to__isnull=True)
+
+    for school in Unit.objects.schools():
+        kinds = sorted(current.filter(school=school).values_list("kind", flat=True))
+        assert kinds == [SchoolContact.Kind.DEPUTY, SchoolContact.Kind.PRIMARY], school.name
+    assert SchoolContact.objects.filter(valid_to__lt=today).exists()
+    primary = current.get(school__name=data.DEMO_SCHOOL, kind=SchoolContact.Kind.PRIMARY)
+    assert primary.social_worker.username == "mottagning"
+
+
+def test_demo_role_logins_authenticate(demo: services.DemoResult) -> None:
+    for login in data.ROLE_LOGINS:
+        user = authenticate(
+            request=RequestFactory().post("/"),
+            username=login.username,
+            password=data.PASSWORD,
+        )
+
+        assert user is not None, login.username
+        assert RoleAssignment.objects.filter(user=user, role=login.role).exists()
+
+
+def test_demo_second_tenant_prefixes_usernames(demo: services.DemoResult) -> None:
+    services.demo_load(children=20, seed=SEED, code="0998", name="Andra kommunen")
+
+    user = authenticate(
+        request=RequestFactory().post("/"), username="0998-rektor", password=data.PASSWORD
+    )
+
+    assert user is not None
+    assert user.municipality == Municipality.objects.get(code="0998")
+    assert not User.objects.filter(municipality__code="0998", username="rektor").exists()
+
+
+def test_demo_load_refuses_an_existing_code(demo: services.DemoResult) -> None:
+    with pytest.raises(DemoMunicipalityExists):
+        services.demo_load(children=10, seed=SEED)
+
+    with pytest.raises(CommandError, match="redan en kommun med kod 0999"):
+        call_command("load_demo", "--children", "10", stdout=StringIO())
+
+
+def test_load_demo_if_empty_makes_the_second_call_a_no_op() -> None:
+    first, second = StringIO(), StringIO()
+
+    call_command("load_demo", "--children", "30", "--seed", "3", "--if-empty", stdout=first)
+    call_command("load_demo", "--children", "30", "--seed", "3", "--if-empty", stdout=second)
+
+    assert "skapad" in first.getvalue()
+    assert "finns redan" in second.getvalue()
+    assert Municipality.objects.count() == 1
