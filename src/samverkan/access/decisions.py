@@ -65,7 +65,8 @@ def policy(check: ActorCheck | str) -> Callable[[ViewFunc], ViewFunc]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor = getattr(request, "actor", None)
-            if actor is None:
+            # request.actor is a lazy proxy: test its truth, `is None` never holds.
+            if not actor:
                 raise AccessDenied(reason="no_actor")
             enforce(check(actor))
             return view(request, *args, **kwargs)

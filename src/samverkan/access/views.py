@@ -48,7 +48,7 @@ def start(request: HttpRequest) -> HttpResponse:
     """The start page: what this person's roles need first."""
     actor = request.actor  # type: ignore[attr-defined]
     context: dict[str, Any] = {"actor": actor}
-    if actor is None:
+    if not actor:  # a lazy proxy of None for a user without a tenant
         return render(request, "access/no_role.html", status=403)
     if actor.school_ids:
         context["school_contacts"] = org_selectors.current_contacts(
