@@ -21,8 +21,8 @@ from samverkan.organisations.models import Municipality, ResidentialArea, School
 from . import data
 from .data import SchoolSpec
 from .errors import DemoInvalidSize, DemoMunicipalityExists
+from .families import BATCH_SIZE, FamilyBuilder
 
-BATCH_SIZE = 2000
 MAX_CHILDREN = 1_000_000
 ESTABLISHED_ON = datetime.date(2018, 1, 1)
 FAMILY_TEAM_FROM = datetime.date(2018, 9, 1)
@@ -119,13 +119,27 @@ class _Loader:
         self._build_units()
         workers, former = self._build_staff()
         self._build_contacts(workers, former)
-        self.say(f"Enheter och {len(self.users)} användare skapade.")
+        self.say(f"Enheter och {len(self.users)} användare skapade. Skapar {children} barn …")
+        counts = FamilyBuilder(
+            rng=self.rng,
+            new_id=self.uuid,
+            municipality_id=self.municipality.pk,
+            units=self.units,
+            writers=self.writers,
+            today=self.today,
+            now=self.now,
+            school_year=self.school_year,
+        ).build(children, self.say)
         return DemoResult(
             code=self.code,
             name=name,
             created=True,
             schools=len(data.SCHOOLS),
             users=len(self.users),
+            children=counts["children"],
+            guardians=counts["guardians"],
+            enrolments=counts["enrolments"],
+            notes=counts["notes"],
         )
 
     # Organisation -------------------------------------------------------------------------

@@ -10,10 +10,15 @@ from django.utils import timezone
 
 from samverkan.access.models import RoleAssignment, User
 from samverkan.access.roles import Role
+from samverkan.children.identity import parse_identity_number
 from samverkan.children.models import (
     Child,
+    Enrolment,
+    Guardianship,
+    Note,
+    ProtectionMarking,
 )
-from samverkan.core.models import SecrecyDomain
+from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.demo import data, services
 from samverkan.demo.errors import DemoMunicipalityExists
 from samverkan.organisations.models import Municipality, ResidentialArea, SchoolContact, Unit
@@ -83,6 +88,59 @@ def test_demo_load_keeps_merged_teams_as_history(demo: services.DemoResult) -> N
     assert all(unit.valid_to is not None for unit in merged)
 
 
+def test_demo_children_have_valid_unique_identity_numbers(demo: services.DemoResult) -> None:
+    numbers = list(Child.objects.values_list("identity_number", flat=True))
+
+    assert len(numbers) == CHILDREN == demo.children
+    assert len(set(numbers)) == CHILDREN
+    for number in numbers:
+        parse_identity_number(number)  # raises on an invalid number
+
+
+def test_demo_children_are_enrolled_by_age_with_guardians(demo: services.DemoResult) -> None:
+    current = Enrolment.objects.current().select_related("school")
+
+    assert current.count() == CHILDREN
+    assert current.values("child").distinct().count() == CHILDREN
+    for enrolment in current:
+        school = enrolment.school
+        assert enrolment.school_type in school.school_types
+        if enrolment.grade is not None:
+            assert school.grade_from is not None
+            assert school.grade_to is not None
+            assert school.grade_from <= enrolment.grade <= school.grade_to
+    assert not Child.objects.filter(guardianships__isnull=True).exists()
+    assert Guardianship.objects.filter(has_custody=True).count() >= CHILDREN
+
+
+def test_demo_load_is_the_same_for_the_same_seed() -> None:
+    services.demo_load(children=CHILDREN, seed=SEED, code="0997", name="Första")
+    services.demo_load(children=CHILDREN, seed=SEED, code="0998", name="Andra")
+    services.demo_load(children=CHILDREN, seed=SEED + 1, code="0996", name="Tredje")
+
+    first = child_fingerprint("0997")
+
+    assert len(first) == CHILDREN
+    assert first == child_fingerprint("0998")
+    assert first != child_fingerprint("0996")
+
+
+def test_demo_principal_school_has_a_protected_child_and_notes(demo: services.DemoResult) -> None:
+    rektor = User.objects.get(username="rektor")
+    school = RoleAssignment.objects.get(user=rektor, role=Role.PRINCIPAL).unit
+    enrolled = Child.objects.filter(
+        enrolments__in=Enrolment.objects.current().filter(school=school)
+    )
+    notes = Note.objects.filter(owner_unit=school)
+
+    assert school.name == data.DEMO_SCHOOL
+    assert "GR" in school.school_types
+    assert enrolled.exclude(protection_marking=ProtectionMarking.NONE).exists()
+    assert notes.filter(category=RecordCategory.SCHOOL_SITUATION).exists()
+    assert notes.filter(category=RecordCategory.STUDENT_HEALTH).exists()
+    assert Note.objects.filter(domain=SecrecyDomain.SOCIAL_SERVICES).exists()
+
+
 def test_demo_every_school_has_a_current_primary_and_deputy_contact(
     demo: services.DemoResult,
 ) -> None:
@@ -138,3 +196,4 @@ def test_load_demo_if_empty_makes_the_second_call_a_no_op() -> None:
     assert "skapad" in first.getvalue()
     assert "finns redan" in second.getvalue()
     assert Municipality.objects.count() == 1
+    assert Child.objects.count() == 30
