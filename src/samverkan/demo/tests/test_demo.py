@@ -19,7 +19,7 @@ from samverkan.children.models import (
     ProtectionMarking,
 )
 from samverkan.core.models import RecordCategory, SecrecyDomain
-from samverkan.demo import data, services
+from samverkan.demo import data, selectors, services
 from samverkan.demo.errors import DemoMunicipalityExists
 from samverkan.organisations.models import Municipality, ResidentialArea, SchoolContact, Unit
 
@@ -197,3 +197,33 @@ def test_load_demo_if_empty_makes_the_second_call_a_no_op() -> None:
     assert "finns redan" in second.getvalue()
     assert Municipality.objects.count() == 1
     assert Child.objects.count() == 30
+
+
+def test_demo_logins_prints_one_row_per_role_and_the_password(demo: services.DemoResult) -> None:
+    out = StringIO()
+
+    call_command("demo_logins", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    for login in data.ROLE_LOGINS:
+        assert any(line.split("  ")[0].strip() == str(login.role.label) for line in lines)
+        assert any(f"  {login.username}  " in line for line in lines), login.username
+    assert "Lösenord för alla demokonton: samverkan-demo" in lines
+
+
+def test_demo_logins_leaves_out_accounts_without_the_demo_password(
+    demo: services.DemoResult,
+) -> None:
+    rektor = User.objects.get(username="rektor")
+    rektor.set_password("ett-annat-langt-losenord")
+    rektor.save()
+
+    usernames = [login.username for login in selectors.demo_login_list()]
+
+    assert "rektor" not in usernames
+    assert len(usernames) == len(data.ROLE_LOGINS) - 1
+
+
+def test_demo_logins_refuses_a_municipality_without_demo_accounts() -> None:
+    with pytest.raises(CommandError, match="inga demokonton"):
+        call_command("demo_logins", "--code", "0123", stdout=StringIO())
