@@ -1,7 +1,6 @@
 """Fixtures for the audit log: tenants, actors, a private checkpoint folder, tampering."""
 
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,10 +83,11 @@ def sealed_chain(
 
 
 @pytest.fixture
-def tamper() -> Callable[..., None]:
-    """Run SQL as someone with direct database access would, past the append-only triggers.
-    The triggers are dropped inside the test's transaction, so they come back with its
-    rollback (DDL is transactional on SQLite and PostgreSQL)."""
+def triggers_off() -> None:
+    """Take away the append-only triggers, as someone with direct database access could, so
+    a test can tamper with the log through the ORM. They are dropped inside the test's
+    transaction and come back with its rollback (DDL is transactional on SQLite and
+    PostgreSQL)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Pending deferred foreign-key checks would block ALTER TABLE; run them now.
@@ -102,9 +102,3 @@ def tamper() -> Callable[..., None]:
                 "audit_head_no_delete",
             ):
                 cursor.execute(f"DROP TRIGGER {trigger}")
-
-    def run(sql: str, params: list[object] | None = None) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-
-    return run
