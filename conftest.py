@@ -79,6 +79,7 @@ def world(db: None) -> World:
         "principal": staff(Role.PRINCIPAL, school1, username="rektor"),
         "teacher": staff(Role.TEACHER, school1, username="larare"),
         "counsellor": staff(Role.COUNSELLOR, school1, username="kurator"),
+        "nurse": staff(Role.SCHOOL_NURSE, school1, username="skolskoterska"),
         "principal2": staff(Role.PRINCIPAL, school2, username="rektor2"),
         "intake": staff(Role.INTAKE_SOCIAL_WORKER, intake, username="mottagning"),
         "team_worker": staff(Role.TEAM_SOCIAL_WORKER, team, username="team"),
@@ -120,6 +121,12 @@ def world(db: None) -> World:
             owner_unit=school1,
             category=RecordCategory.STUDENT_HEALTH,
             created_by=users["counsellor"],
+        ),
+        "health_care": NoteFactory(
+            child=child1,
+            owner_unit=school1,
+            category=RecordCategory.STUDENT_HEALTH_CARE,
+            created_by=users["nurse"],
         ),
         "social": NoteFactory(
             child=child1,

@@ -11,6 +11,7 @@ from samverkan.organisations.models import Unit
 
 from .models import RoleAssignment, User
 from .roles import (
+    HEALTH_CARE_ROLES,
     INTAKE_ROLES,
     SCHOOL_ROLES,
     SOCIAL_SERVICES_ROLES,
@@ -81,6 +82,12 @@ class Actor:
             g.unit_id
             for g in self.grants
             if g.role in STUDENT_HEALTH_ROLES and g.unit_kind in SCHOOLS
+        )
+
+    @property
+    def health_care_school_ids(self) -> frozenset[UUID]:
+        return frozenset(
+            g.unit_id for g in self.grants if g.role in HEALTH_CARE_ROLES and g.unit_kind in SCHOOLS
         )
 
     @property

@@ -61,6 +61,9 @@ STUDENT_HEALTH_ROLES = frozenset(
         Role.SPECIAL_EDUCATOR,
     }
 )
+# Student health's health-care professions: their records fall under the Patient Data Act
+# (PDL 4 kap. 1–3 §§) and are read only by these professions, not by the principal.
+HEALTH_CARE_ROLES = frozenset({Role.SCHOOL_NURSE, Role.SCHOOL_DOCTOR, Role.SCHOOL_PSYCHOLOGIST})
 # Roles whose holders lead a school and hear from social services (start page, contact notices).
 SCHOOL_LEADER_ROLES = frozenset({Role.PRINCIPAL, Role.PRESCHOOL_HEAD})
 INTAKE_ROLES = frozenset({Role.INTAKE_SOCIAL_WORKER})

@@ -115,6 +115,12 @@ def can_view_record(actor: Actor, record: RecordRef) -> Decision:
             and record.owner_unit_id not in actor.student_health_school_ids
         ):
             return Decision.deny("student_health_wall")
+        # Health-care records of student health: only the health-care professions (PDL 4 kap.).
+        if (
+            record.category == RecordCategory.STUDENT_HEALTH_CARE
+            and record.owner_unit_id not in actor.health_care_school_ids
+        ):
+            return Decision.deny("patient_data_wall")
         return Decision.allow(
             grant=actor.grant_for(SCHOOL_ROLES, frozenset({record.owner_unit_id}))
         )
@@ -128,9 +134,16 @@ def can_view_record(actor: Actor, record: RecordRef) -> Decision:
 
 def notes_visible_to(actor: Actor) -> Q:
     """The filter twin of can_view_record for notes."""
-    school = Q(domain=SecrecyDomain.SCHOOL, owner_unit_id__in=actor.school_ids) & (
-        ~Q(category=RecordCategory.STUDENT_HEALTH)
-        | Q(owner_unit_id__in=actor.student_health_school_ids)
+    school = (
+        Q(domain=SecrecyDomain.SCHOOL, owner_unit_id__in=actor.school_ids)
+        & (
+            ~Q(category=RecordCategory.STUDENT_HEALTH)
+            | Q(owner_unit_id__in=actor.student_health_school_ids)
+        )
+        & (
+            ~Q(category=RecordCategory.STUDENT_HEALTH_CARE)
+            | Q(owner_unit_id__in=actor.health_care_school_ids)
+        )
     )
     social = Q(domain=SecrecyDomain.SOCIAL_SERVICES, owner_unit_id__in=actor.social_unit_ids)
     return Q(municipality_id=actor.tenant_id) & (school | social)
@@ -158,6 +171,15 @@ def note_targets(actor: Actor, rel: ChildRelation) -> list[RecordRef]:
             targets.append(
                 RecordRef(
                     actor.tenant_id, SecrecyDomain.SCHOOL, RecordCategory.STUDENT_HEALTH, school_id
+                )
+            )
+        if school_id in actor.health_care_school_ids:
+            targets.append(
+                RecordRef(
+                    actor.tenant_id,
+                    SecrecyDomain.SCHOOL,
+                    RecordCategory.STUDENT_HEALTH_CARE,
+                    school_id,
                 )
             )
     for grant in actor.grants:

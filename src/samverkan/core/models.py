@@ -31,5 +31,8 @@ class RecordCategory(models.TextChoices):
 
     SCHOOL_SITUATION = "school_situation", _("Skolsituation och närvaro")
     STUDENT_HEALTH = "student_health", _("Elevhälsa")
+    # The school nurse's, doctor's and psychologist's records: health care under the Patient
+    # Data Act (PDL 4 kap.), closed even to the principal who leads student health.
+    STUDENT_HEALTH_CARE = "student_health_care", _("Elevhälsans medicinska och psykologiska insats")
     SOCIAL_SITUATION = "social_situation", _("Social situation och insatser")
     PLAN = "plan", _("Planen")

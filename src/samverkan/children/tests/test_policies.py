@@ -24,6 +24,7 @@ USERS = (
     "principal",
     "teacher",
     "counsellor",
+    "nurse",
     "principal2",
     "intake",
     "team_worker",
@@ -64,6 +65,10 @@ CHILD_MATRIX = [
     ("counsellor", "protected", True, "own school, protected"),
     ("counsellor", "child2", False, "ended enrolment"),
     ("counsellor", "child_b", False, "other tenant"),
+    ("nurse", "child1", True, "own school"),
+    ("nurse", "protected", True, "own school, protected"),
+    ("nurse", "child2", False, "ended enrolment"),
+    ("nurse", "child_b", False, "other tenant"),
     ("principal2", "child1", False, "other school"),
     ("principal2", "protected", False, "other school"),
     ("principal2", "child2", True, "own school"),
@@ -129,6 +134,7 @@ NOTE_MATRIX = [
     ("principal", "school", True, "own school"),
     ("teacher", "school", True, "own school"),
     ("counsellor", "school", True, "own school"),
+    ("nurse", "school", True, "own school"),
     ("principal2", "school", False, "other school"),
     ("intake", "school", False, "other domain"),
     ("team_worker", "school", False, "other domain"),
@@ -139,16 +145,29 @@ NOTE_MATRIX = [
     ("principal", "student_health", True, "student health of own school"),
     ("teacher", "student_health", False, "student health wall"),
     ("counsellor", "student_health", True, "student health of own school"),
+    ("nurse", "student_health", True, "student health of own school"),
     ("principal2", "student_health", False, "other school"),
     ("intake", "student_health", False, "other domain"),
     ("team_worker", "student_health", False, "other domain"),
     ("family_coordinator", "student_health", False, "other domain"),
     ("unit_head", "student_health", False, "other domain"),
     ("principal_b", "student_health", False, "other tenant"),
+    # The nurse's health-care record (PDL 4 kap.): closed even to the principal and counsellor.
+    ("principal", "health_care", False, "patient data wall"),
+    ("teacher", "health_care", False, "patient data wall"),
+    ("counsellor", "health_care", False, "patient data wall"),
+    ("nurse", "health_care", True, "own health-care record"),
+    ("principal2", "health_care", False, "other school"),
+    ("intake", "health_care", False, "other domain"),
+    ("team_worker", "health_care", False, "other domain"),
+    ("family_coordinator", "health_care", False, "other domain"),
+    ("unit_head", "health_care", False, "other domain"),
+    ("principal_b", "health_care", False, "other tenant"),
     # Social-services record of the team about child1 (OSL 26 kap. 1 §).
     ("principal", "social", False, "other domain"),
     ("teacher", "social", False, "other domain"),
     ("counsellor", "social", False, "other domain"),
+    ("nurse", "social", False, "other domain"),
     ("principal2", "social", False, "other domain"),
     ("intake", "social", False, "other unit"),
     ("team_worker", "social", True, "own unit"),
@@ -159,6 +178,7 @@ NOTE_MATRIX = [
     ("principal", "school2", False, "other school, ended enrolment"),
     ("teacher", "school2", False, "other school"),
     ("counsellor", "school2", False, "other school"),
+    ("nurse", "school2", False, "other school"),
     ("principal2", "school2", True, "own school"),
     ("intake", "school2", False, "other domain"),
     ("team_worker", "school2", False, "other domain"),
@@ -169,7 +189,7 @@ NOTE_MATRIX = [
     *[
         (user, note, False, "governance role")
         for user in GOVERNANCE
-        for note in ("school", "student_health", "social", "school2")
+        for note in ("school", "student_health", "health_care", "social", "school2")
     ],
 ]
 
@@ -193,7 +213,9 @@ def test_note_matrix_covers_every_user_and_note() -> None:
     rows = {(u, n) for u, n, _, _ in NOTE_MATRIX}
 
     assert rows == {
-        (u, n) for u in USERS for n in ("school", "student_health", "social", "school2")
+        (u, n)
+        for u in USERS
+        for n in ("school", "student_health", "health_care", "social", "school2")
     }
 
 
@@ -221,6 +243,7 @@ def test_child_denial_names_its_reason(world: Any, user: str, child: str, reason
     [
         ("principal_b", "school", "other_tenant"),
         ("teacher", "student_health", "student_health_wall"),
+        ("principal", "health_care", "patient_data_wall"),
         ("principal2", "school", "other_school"),
         ("intake", "school", "other_domain"),
         ("principal", "social", "other_domain"),
