@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samverkan.access.api_policy import api_policy
+from samverkan.core.errors import InvalidInput
 
 from . import policies, services
 
@@ -73,7 +74,10 @@ ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 @api_policy(policies.can_search_children)
 def child_search(request: HttpRequest, q: str) -> list[ChildSummaryOut]:
     """Search children by name or identity number within the tenant (logged)."""
-    _, results = services.child_search(actor=request.actor, text=q[:100])  # type: ignore[attr-defined]
+    query, results = services.child_search(actor=request.actor, text=q[:100])  # type: ignore[attr-defined]
+    if query.error:
+        # The same specific Swedish message the page shows ("Kontrollsiffran stämmer inte …").
+        raise InvalidInput(query.error, details={"field": "q"})
     return [
         ChildSummaryOut(
             id=c.pk,

@@ -1,5 +1,6 @@
 """Children, guardians, enrolments, and the shared base of every record about a child."""
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -186,11 +187,21 @@ class Note(ChildRecord):
     never edited or deleted, only added to (documentation duty)."""
 
     title = models.CharField(_("rubrik"), max_length=200)
-    body = models.TextField(_("anteckning"), max_length=10000)
-    request_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    body = models.TextField(
+        _("anteckning"), max_length=10000, validators=[MaxLengthValidator(10000)]
+    )
+    # Client-generated id of the submitting form: a repeat by the same user returns the first note.
+    request_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "request_id"],
+                condition=Q(request_id__isnull=False),
+                name="note_unique_request_per_user",
+            )
+        ]
         indexes = [models.Index(fields=["child", "domain", "created_at"], name="note_child_idx")]
         verbose_name = _("anteckning")
         verbose_name_plural = _("anteckningar")

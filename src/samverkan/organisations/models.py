@@ -209,8 +209,14 @@ class Unit(BaseModel):
             raise ValidationError(errors)
 
     def save(self, *args: object, **kwargs: object) -> None:
+        old_path = self.path
         self.path = compute_path(self)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if old_path and old_path != self.path:
+            # Moved in the tree: every unit below follows, so a unit head's subtree stays right.
+            for unit in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                unit.path = self.path + unit.path[len(old_path) :]
+                Unit.objects.filter(pk=unit.pk).update(path=unit.path)
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)

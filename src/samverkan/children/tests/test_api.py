@@ -85,8 +85,8 @@ def test_an_invalid_identity_number_is_not_searched_or_logged(api_client: Any, w
 
     response = client.get("/api/children/", {"q": "20150312-1235"})
 
-    assert response.status_code == 200
-    assert response.json() == []
+    assert response.status_code == 400
+    assert "Kontrollsiffran" in response.json()["message"]
     assert not AuditEvent.objects.filter(action=AuditAction.SEARCH).exists()
 
 
@@ -242,3 +242,15 @@ def test_overview_query_count_is_pinned(
         response = client.get(child_url(world.child1.pk))
 
     assert len(response.json()["notes"]) == 2
+
+
+@pytest.mark.django_db
+def test_api_search_with_invalid_identity_number_answers_400_in_swedish(world: Any) -> None:
+    client = Client()
+    client.force_login(world.users["intake"])
+
+    response = client.get("/api/children/", {"q": "20150312-1235"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
+    assert "Kontrollsiffran" in response.json()["message"]

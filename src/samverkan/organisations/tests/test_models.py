@@ -230,3 +230,18 @@ def test_the_grade_range_is_shown_with_f_for_preschool_class(
     unit = school(grade_from=grade_from, grade_to=grade_to)
 
     assert unit.grade_range_display == shown
+
+
+@pytest.mark.django_db
+def test_moving_a_unit_moves_the_paths_of_every_unit_below() -> None:
+    municipality = MunicipalityFactory()
+    old_parent = UnitFactory(municipality=municipality)
+    new_parent = UnitFactory(municipality=municipality)
+    team = UnitFactory(municipality=municipality, parent=old_parent)
+    sub_team = UnitFactory(municipality=municipality, parent=team)
+
+    team.parent = new_parent
+    team.save()
+
+    sub_team.refresh_from_db()
+    assert sub_team.path == f"{new_parent.path}{team.pk}/{sub_team.pk}/"
