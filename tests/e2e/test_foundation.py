@@ -150,6 +150,29 @@ def test_intake_social_worker_finds_any_child_of_the_own_tenant_only(
         "Till exempel Ella Andersson eller 20150312-1234. Sökningen loggas. "
         "Fel: Kontrollsiffran stämmer inte. Kontrollera att du skrivit rätt."
     )
+
+    # The organisation pages: the municipality's schools, and one school with its contacts.
+    navigation = page.get_by_role("navigation", name="Huvudmeny")
+    v.navigate(navigation.get_by_role("link", name="Organisation").click)
+    expect(h1(page)).to_have_text("Organisation")
+    v.navigate(page.get_by_role("link", name="Centralskolan", exact=True).click)
+    expect(h1(page)).to_have_text("Centralskolan")
+    v.done()
+
+
+def test_steering_group_member_reaches_no_child(visit: Any, server: Any) -> None:
+    v = visit()
+    page = v.page
+    v.login("styrgrupp")
+    expect(h1(page)).to_contain_text("Välkommen")
+    expect(page.get_by_label("Namn eller personnummer")).to_have_count(0)
+    navigation = page.get_by_role("navigation", name="Huvudmeny")
+    expect(navigation.get_by_role("link", name="Sök barn")).to_have_count(0)
+    for path in ("/barn/", f"/barn/{server.facts['own_child']['id']}/", "/logg/"):
+        response = v.goto(path)
+        assert response is not None
+        assert response.status == 403, f"{path} answered {response.status}"
+        expect(h1(page)).to_have_text(FORBIDDEN)
     v.done()
 
 
@@ -178,6 +201,10 @@ def test_wrong_password_gives_a_swedish_error(visit: Any, server: Any) -> None:
     expect(summary).to_contain_text("Fel användarnamn eller lösenord")
     expect(page.get_by_label("Användarnamn")).to_have_value("larare")
     expect(page.get_by_label("Lösenord", exact=True)).to_have_value("")
+
+    # The accessibility statement is public and linked from every page's footer.
+    v.navigate(page.get_by_role("link", name="Tillgänglighetsredogörelse").click)
+    expect(h1(page)).to_have_text("Tillgänglighetsredogörelse")
     v.done()
 
 
