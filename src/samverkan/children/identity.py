@@ -44,7 +44,7 @@ CENTURIES: Final = frozenset({"18", "19", "20"})
 COORDINATION_DAY_OFFSET: Final = 60
 
 # Hyphen-like characters people paste from word processors (en dash, minus sign, ...) count as '-'.
-_HYPHENS: Final = "-\u2010\u2011\u2012\u2013\u2212"
+_HYPHENS: Final = "-\u2010\u2011\u2012–\u2212"
 # Horizontal whitespace only, so a match never spans lines in free text.
 _SPACES: Final = "[ \t\u00a0\u202f]*"
 _NUMBER_BODY: Final = (
@@ -70,7 +70,7 @@ MESSAGE_CENTURY: Final = _(
 )
 MESSAGE_DATE: Final = _("Datumet %(date)s finns inte. Kontrollera födelsedatumet.")
 MESSAGE_COORDINATION_DATE: Final = _(
-    "Samordningsnumret har en dag som inte finns (dag 61\u201391 betyder dag 1\u201331). "
+    "Samordningsnumret har en dag som inte finns (dag 61–91 betyder dag 1–31). "
     "Kontrollera att du skrivit rätt."
 )
 MESSAGE_BIRTH_NUMBER: Final = _(

@@ -50,3 +50,20 @@ def test_responses_carry_a_strict_content_security_policy() -> None:
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_swedish() -> None:
+    response = Client(headers={"accept-language": "en-GB,en;q=0.9"}).get("/logga-in/")
+
+    assert '<html lang="sv"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_switch_chooses_english() -> None:
+    client = Client()
+
+    client.post("/sprak/", {"language": "en", "next": "/logga-in/"})
+    response = client.get("/logga-in/")
+
+    assert '<html lang="en"' in response.content.decode()
