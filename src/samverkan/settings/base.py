@@ -85,6 +85,8 @@ def database_from_env(default_sqlite: Path) -> dict[str, object]:
     if url:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
         return config
+    # The embedded database's folder is created on first use, so a fresh data dir just works.
+    default_sqlite.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(default_sqlite),
