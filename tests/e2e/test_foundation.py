@@ -103,6 +103,7 @@ def test_principal_sees_own_school_and_nothing_else(visit: Any, server: Any) -> 
     summary = page.get_by_role("alert").filter(has_text="Det finns ett problem")
     expect(summary).to_be_visible()
     expect(summary.get_by_role("link", name="Skriv anteckningen.")).to_be_visible()
+    expect(page).to_have_title(f"Fel: {full_name(child)} – Samverkan")
     expect(page.get_by_label("Rubrik")).to_have_value("Utan text")
     expect(page.get_by_label("Anteckning", exact=True)).to_have_accessible_description(
         "Fel: Skriv anteckningen."
@@ -145,6 +146,7 @@ def test_intake_social_worker_finds_any_child_of_the_own_tenant_only(
     search(v, wrong)
     field = page.get_by_label("Namn eller personnummer")
     expect(field).to_have_value(wrong)
+    expect(page).to_have_title("Fel: Sök barn – Samverkan")
     expect(page.get_by_role("main")).to_contain_text("Kontrollsiffran stämmer inte")
     expect(field).to_have_accessible_description(
         "Till exempel Ella Andersson eller 20150312-1234. Sökningen loggas. "
