@@ -150,7 +150,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# collectstatic target in production (settings.production); the app serves from the finders otherwise.
+STATIC_ROOT = os.environ.get("SAMVERKAN_STATIC_ROOT") or None
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
