@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.access.roles import Role
 from samverkan.organisations.models import Municipality
 
 
@@ -61,6 +62,30 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event} {self.actor_username}"
+
+    @property
+    def actor_role_label(self) -> str:
+        return (
+            str(Role(self.actor_role).label) if self.actor_role in Role.values else self.actor_role
+        )
+
+    @property
+    def purpose_label(self) -> str:
+        """The basis in words: the relation that allowed the access, or the consent."""
+        head, _sep, rest = self.purpose.partition(";")
+        label = str(PURPOSE_LABELS.get(head, head))
+        return f"{label}; {_('samtycke')}" if rest.startswith("consent:") else label
+
+
+PURPOSE_LABELS = {
+    "need_to_know": _("Behov i tjänsten"),
+    "intake_remit": _("Mottagningens uppdrag"),
+    "enrolled_at_own_school": _("Elev vid egen skola"),
+    "caseload": _("Eget ärende"),
+    "log_follow_up": _("Loggkontroll"),
+    "expiry": _("Giltighetstiden har gått ut"),
+    "": "",
+}
 
 
 class AuditChainHead(models.Model):
