@@ -101,3 +101,31 @@ def audit_log_read(*, actor: Actor, username: str = "", child_id: str = "") -> l
         details={"username": username[:150], "child_id": child_id[:64], "rows": len(events)},
     )
     return events
+
+
+def record_system(
+    *,
+    municipality_id: UUID,
+    action: str,
+    event: str,
+    subject: models.Model | None = None,
+    child_ids: Iterable[UUID | str] = (),
+    purpose: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An entry written by the system itself (a scheduled job, such as a consent expiring),
+    with no person behind it: actor_username is "system"."""
+    entry = AuditEvent.objects.create(
+        municipality_id=municipality_id,
+        actor_username="system",
+        action=action,
+        event=event,
+        object_type=subject._meta.label_lower if subject is not None else "",
+        object_id=str(subject.pk) if subject is not None else "",
+        child_ids=[str(c) for c in child_ids],
+        purpose=purpose,
+        details=details or {},
+        request_id=current_request_id(),
+    )
+    transaction.on_commit(lambda: _seal_quietly(municipality_id))
+    return entry

@@ -1,5 +1,7 @@
 """Children, guardians, enrolments, and the shared base of every record about a child."""
 
+from typing import TYPE_CHECKING
+
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,9 @@ from samverkan.core.models import BaseModel, RecordCategory, SecrecyDomain
 from samverkan.organisations.models import SCHOOL_TYPE_CHOICES, Municipality, Unit
 
 from .identity import mask_identity_number
+
+if TYPE_CHECKING:
+    from samverkan.consent.rules import ActiveConsent
 
 
 class Gender(models.TextChoices):
@@ -192,6 +197,9 @@ class Note(ChildRecord):
     )
     # Client-generated id of the submitting form: a repeat by the same user returns the first note.
     request_id = models.UUIDField(null=True, blank=True, editable=False)
+
+    # Set by the overview selector, never stored: the consent a note is read under, if any.
+    shared_under: "ActiveConsent | None" = None
 
     class Meta:
         ordering = ["-created_at", "id"]

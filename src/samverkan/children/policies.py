@@ -13,6 +13,7 @@ from django.utils import timezone
 from samverkan.access.actor import Actor
 from samverkan.access.decisions import Decision
 from samverkan.access.roles import SCHOOL_ROLES, SOCIAL_SERVICES_ROLES, STUDENT_HEALTH_ROLES
+from samverkan.consent.rules import ActiveConsent
 from samverkan.core.models import RecordCategory, SecrecyDomain
 
 from .models import Enrolment, Note
@@ -35,6 +36,19 @@ class RecordRef:
     domain: str
     category: str
     owner_unit_id: UUID
+    child_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class ConsentContext:
+    """The consents in force today for one child, and the child's schools today (a consent
+    that follows the child covers its new school). Empty: no crossing by consent."""
+
+    consents: tuple[ActiveConsent, ...] = ()
+    current_school_ids: frozenset[UUID] = frozenset()
+
+
+NO_CONSENT = ConsentContext()
 
 
 def can_search_children(actor: Actor) -> Decision:
@@ -100,15 +114,52 @@ def children_visible_to(actor: Actor) -> Q:
     return tenant & parts
 
 
-def can_view_record(actor: Actor, record: RecordRef) -> Decision:
-    """May the actor read this record? Domains never cross here: consent and the reporting
-    duty are the only bases and are granted by their own policies (DESIGN principle 1)."""
+def consent_covering(
+    actor: Actor, record: RecordRef, context: ConsentContext
+) -> ActiveConsent | None:
+    """The consent in force that lets the actor read a record of the other secrecy domain:
+    it names the child, the record's category, the owning unit and a unit of the actor, and
+    its direction runs from the record's domain to the actor's (OSL 12 kap. 2–3 §§)."""
+    if record.domain == SecrecyDomain.SCHOOL:
+        reader_domain, reader_units = SecrecyDomain.SOCIAL_SERVICES, actor.social_unit_ids
+    elif record.domain == SecrecyDomain.SOCIAL_SERVICES:
+        reader_domain, reader_units = SecrecyDomain.SCHOOL, actor.school_ids
+    else:
+        return None
+    for consent in context.consents:
+        units = consent.covered_units(context.current_school_ids)
+        if (
+            consent.child_id == record.child_id
+            and record.category in consent.categories
+            and consent.allows(from_domain=record.domain, to_domain=reader_domain)
+            and record.owner_unit_id in units
+            and reader_units & units
+        ):
+            return consent
+    return None
+
+
+def _by_consent(actor: Actor, record: RecordRef, context: ConsentContext, denial: str) -> Decision:
+    consent = consent_covering(actor, record, context)
+    if consent is None:
+        return Decision.deny(denial)
+    return Decision.allow("consent", basis=f"consent:{consent.consent_id}")
+
+
+def can_view_record(
+    actor: Actor, record: RecordRef, context: ConsentContext = NO_CONSENT
+) -> Decision:
+    """May the actor read this record? Within a domain by unit and role; across the school /
+    social-services boundary only under a consent in force that covers it (DESIGN principle 1).
+    The reporting duty crosses by its own records (the one-way-in issue)."""
     if record.municipality_id != actor.tenant_id:
         return Decision.deny("other_tenant")
     if record.domain == SecrecyDomain.SCHOOL:
-        # Only staff of the school that owns the record.
+        # Only staff of the school that owns the record, or a consent that covers the reader.
         if record.owner_unit_id not in actor.school_ids:
-            return Decision.deny("other_domain" if not actor.school_ids else "other_school")
+            if actor.school_ids:
+                return Decision.deny("other_school")
+            return _by_consent(actor, record, context, "other_domain")
         # Student health is walled off from teaching staff (OSL 23 kap. 2 §).
         if (
             record.category == RecordCategory.STUDENT_HEALTH
@@ -128,11 +179,13 @@ def can_view_record(actor: Actor, record: RecordRef) -> Decision:
         # Only staff of the owning unit, or its unit head (OSL 26 kap. 1 §).
         if record.owner_unit_id in actor.social_unit_ids:
             return Decision.allow(grant=actor.grant_for(SOCIAL_SERVICES_ROLES))
-        return Decision.deny("other_domain" if not actor.social_unit_ids else "other_unit")
+        if actor.social_unit_ids:
+            return Decision.deny("other_unit")
+        return _by_consent(actor, record, context, "other_domain")
     return Decision.deny("unknown_domain")
 
 
-def notes_visible_to(actor: Actor) -> Q:
+def notes_visible_to(actor: Actor, context: ConsentContext = NO_CONSENT) -> Q:
     """The filter twin of can_view_record for notes."""
     school = (
         Q(domain=SecrecyDomain.SCHOOL, owner_unit_id__in=actor.school_ids)
@@ -146,7 +199,40 @@ def notes_visible_to(actor: Actor) -> Q:
         )
     )
     social = Q(domain=SecrecyDomain.SOCIAL_SERVICES, owner_unit_id__in=actor.social_unit_ids)
-    return Q(municipality_id=actor.tenant_id) & (school | social)
+    return Q(municipality_id=actor.tenant_id) & (school | social | _consent_q(actor, context))
+
+
+def _consent_q(actor: Actor, context: ConsentContext) -> Q:
+    """The records consents in force let the actor read across the boundary. A reader with a
+    role in its own domain's unit keeps the same-domain rule (other_school / other_unit)."""
+    q = Q(pk__in=[])
+    readers = (
+        (
+            SecrecyDomain.SCHOOL,
+            SecrecyDomain.SOCIAL_SERVICES,
+            actor.social_unit_ids,
+            actor.school_ids,
+        ),
+        (
+            SecrecyDomain.SOCIAL_SERVICES,
+            SecrecyDomain.SCHOOL,
+            actor.school_ids,
+            actor.social_unit_ids,
+        ),
+    )
+    for consent in context.consents:
+        units = consent.covered_units(context.current_school_ids)
+        for record_domain, reader_domain, reader_units, same_domain_units in readers:
+            if same_domain_units or not reader_units & units:
+                continue
+            if consent.allows(from_domain=record_domain, to_domain=reader_domain):
+                q |= Q(
+                    child_id=consent.child_id,
+                    domain=record_domain,
+                    category__in=sorted(consent.categories),
+                    owner_unit_id__in=units,
+                )
+    return q
 
 
 def can_create_note(actor: Actor, rel: ChildRelation, record: RecordRef) -> Decision:

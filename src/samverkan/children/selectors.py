@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
+from samverkan.consent import selectors as consent_selectors
 from samverkan.core.errors import NotFound
 from samverkan.core.models import SecrecyDomain
 
@@ -110,8 +111,10 @@ class ChildOverview:
     address: str
     guardians: tuple[GuardianView, ...]
     enrolments: tuple[Enrolment, ...]
+    # Each note carries `shared_under`: the consent it is read under, or None within the domain.
     notes: tuple[Note, ...]
     note_targets: tuple[policies.RecordRef, ...]
+    consents: tuple[consent_selectors.ConsentView, ...] = ()
 
 
 def child_overview(
@@ -138,17 +141,31 @@ def child_overview(
         if protected
         else ", ".join(p for p in (child.street_address, child.postal_code, child.city) if p)
     )
-    enrolments = tuple(
-        Enrolment.objects.filter(child_id=child.pk)
-        .select_related("school")
-        .order_by("-valid_from")[:20]
+    enrolments_qs = Enrolment.objects.filter(child_id=child.pk)
+    if protected:
+        # Former schools could reveal where a family with a protected address used to live.
+        enrolments_qs = enrolments_qs.filter(school_id__in=relation.current_school_ids)
+    enrolments = tuple(enrolments_qs.select_related("school").order_by("-valid_from")[:20])
+    consents = consent_selectors.consent_views_for_child(child=child)
+    context = policies.ConsentContext(
+        consent_selectors.active_consents(views=consents), relation.current_school_ids
     )
     notes = tuple(
-        Note.objects.filter(policies.notes_visible_to(actor), child_id=child.pk)
+        Note.objects.filter(policies.notes_visible_to(actor, context), child_id=child.pk)
         .select_related("owner_unit", "created_by")
         .order_by("-created_at", "pk")[:100]
     )
+    for note in notes:
+        ref = policies.RecordRef(
+            note.municipality_id, note.domain, note.category, note.owner_unit_id, note.child_id
+        )
+        note.shared_under = (
+            policies.consent_covering(actor, ref, context)
+            if not policies.can_view_record(actor, ref)
+            else None
+        )
     return ChildOverview(
+        consents=tuple(consents),
         child=child,
         address=address,
         guardians=guardians,

@@ -45,6 +45,13 @@ def child_open(*, actor: Actor, child_id: UUID) -> selectors.ChildOverview:
     child, relation = selectors.child_get_visible(actor=actor, child_id=child_id)
     decision = policies.can_view_child(actor, relation)
     overview = selectors.child_overview(actor=actor, child=child, relation=relation)
+    # Every read under consent logs the consent it relied on (the consent issue, item 4).
+    relied = sorted(
+        {str(n.shared_under.consent_id) for n in overview.notes if n.shared_under is not None}
+    )
+    purpose = decision.basis or decision.reason
+    if relied:
+        purpose = f"{purpose};consent:{','.join(relied)}"[:200]
     audit.record(
         actor=actor,
         action=AuditAction.VIEW,
@@ -52,8 +59,15 @@ def child_open(*, actor: Actor, child_id: UUID) -> selectors.ChildOverview:
         subject=child,
         child_ids=[child.pk],
         grant=decision.grant,
-        purpose=decision.basis or decision.reason,
-        details={"notes": [str(n.pk) for n in overview.notes]},
+        purpose=purpose,
+        details={
+            "notes": [str(n.pk) for n in overview.notes],
+            "shared_under_consent": {
+                str(n.pk): str(n.shared_under.consent_id)
+                for n in overview.notes
+                if n.shared_under is not None
+            },
+        },
     )
     return overview
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "samverkan.access",
     "samverkan.children",
     "samverkan.audit",
+    "samverkan.consent",
     "samverkan.demo",
 ]
 

@@ -14,7 +14,7 @@ SECRETS = ("Hemligvägen", "070-999", "hemlig@example.se")
 SEARCH_QUERIES = 8
 # session, user, actor, savepoint, child, current schools, social units, guardians, enrolments,
 # notes, audit insert, release
-DETAIL_QUERIES = 12
+DETAIL_QUERIES = 13  # +1: the child's consents
 
 
 def child_url(child_id: Any) -> str:

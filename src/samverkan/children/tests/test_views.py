@@ -27,7 +27,7 @@ from samverkan.core.models import RecordCategory, SecrecyDomain
 SEARCH_QUERIES = 8
 # session, user, actor, savepoint, child, current schools, social units, guardians, enrolments,
 # notes, audit insert, release.
-OVERVIEW_QUERIES = 12
+OVERVIEW_QUERIES = 13  # +1: the child's consents (none here; with consents see consent tests)
 
 SECRETS = ("Hemligvägen", "070-999", "hemlig@example.se")
 

@@ -1,0 +1,163 @@
+"""Consent: who agreed that which units may exchange which information about a child, for what
+purpose and period (OSL 12 kap. 2–3 §§; SoL 21 kap. 1–2 §§; FB 6 kap. 11, 13 §§; R3.4)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.core.models import BaseModel
+from samverkan.organisations.models import Municipality, Unit
+
+
+class ConsentPurpose(models.TextChoices):
+    INFORMATION_EXCHANGE = (
+        "information_exchange",
+        _("Informationsutbyte mellan skola och socialtjänst"),
+    )
+    COORDINATED_PLAN = "coordinated_plan", _("Samordnad individuell plan (SIP)")
+    SUPPORT_REQUEST = "support_request", _("Begäran om stöd")
+
+
+class ConsentDirection(models.TextChoices):
+    BOTH = "both", _("Åt båda hållen")
+    SCHOOL_TO_SOCIAL_SERVICES = "school_to_social_services", _("Från skolan till socialtjänsten")
+    SOCIAL_SERVICES_TO_SCHOOL = "social_services_to_school", _("Från socialtjänsten till skolan")
+
+
+class ConsentForm(models.TextChoices):
+    WRITTEN = "written", _("Skriftligt")
+    DIGITAL = "digital", _("Digitalt")
+    ORAL = "oral", _("Muntligt")
+
+
+class Consent(BaseModel):
+    """One consent: its scope (units, direction, categories), purpose and period. Whether it is
+    in force follows from its parties (consent.rules), never from a stored flag, so a withdrawal
+    or the end date takes effect on the next request."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("ändamål"), max_length=30, choices=ConsentPurpose.choices)
+    purpose_text = models.CharField(_("syfte i klartext"), max_length=500)
+    units = models.ManyToManyField(Unit, related_name="+", verbose_name=_("verksamheter"))
+    categories = models.JSONField(_("uppgifter som får lämnas"), default=list)
+    direction = models.CharField(
+        _("riktning"),
+        max_length=30,
+        choices=ConsentDirection.choices,
+        default=ConsentDirection.BOTH,
+    )
+    # Consent given for one school does not follow the child to another unless it says so.
+    follows_child = models.BooleanField(_("gäller även barnets nya skola"), default=False)
+    valid_from = models.DateField(_("gäller från"))
+    valid_to = models.DateField(_("gäller till och med"))
+    evidence = models.FileField(_("underlag"), upload_to="consent/%Y/", blank=True)
+    recorded_by = models.ForeignKey(
+        "access.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("registrerat av")
+    )
+    request_id = models.UUIDField(null=True, blank=True, editable=False)
+    # Set once by the expiry job when the end date has passed, so expiry is audited exactly once.
+    expiry_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-valid_to", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=models.F("valid_from")), name="consent_period_order"
+            ),
+            models.UniqueConstraint(
+                fields=["recorded_by", "request_id"],
+                condition=Q(request_id__isnull=False),
+                name="consent_unique_request_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["child", "valid_to"], name="consent_child_idx")]
+        verbose_name = _("samtycke")
+        verbose_name_plural = _("samtycken")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.valid_from}–{self.valid_to}"
+
+
+class ConsentParty(BaseModel):
+    """One party's answer: each guardian separately, and the child, whose own view is recorded
+    whatever its age. Withdrawal by any party who gave it takes effect at once."""
+
+    class Kind(models.TextChoices):
+        GUARDIAN = "guardian", _("Vårdnadshavare")
+        CHILD = "child", _("Barnet")
+
+    class Answer(models.TextChoices):
+        GIVEN = "given", _("Samtycker")
+        REFUSED = "refused", _("Samtycker inte")
+        HEARD = "heard", _("Har fått säga sin mening")
+
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="parties")
+    kind = models.CharField(_("part"), max_length=10, choices=Kind.choices)
+    guardian = models.ForeignKey(
+        "children.Guardian", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answer = models.CharField(_("svar"), max_length=10, choices=Answer.choices)
+    view = models.TextField(_("egen synpunkt"), max_length=2000, blank=True)
+    form = models.CharField(_("form"), max_length=10, choices=ConsentForm.choices)
+    # An oral consent names who heard it (the recorder is the signed-in user).
+    oral_received_by = models.CharField(_("muntligt mottaget av"), max_length=200, blank=True)
+    given_on = models.DateField(_("datum"))
+    withdrawn_at = models.DateTimeField(_("återkallat"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("skäl"), max_length=500, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["consent", "kind", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consent", "guardian"],
+                condition=Q(guardian__isnull=False),
+                name="consent_party_one_per_guardian",
+            ),
+            models.UniqueConstraint(
+                fields=["consent"], condition=Q(kind="child"), name="consent_party_one_child"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="guardian") & Q(guardian__isnull=False))
+                | (Q(kind="child") & Q(guardian__isnull=True)),
+                name="consent_party_kind_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_answer_display()}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class ConsentRule(BaseModel):
+    """Whose consent a purpose needs at an age, per municipality (DESIGN principle 5). Without
+    a row the law's defaults in consent.rules.DEFAULT_RULES apply."""
+
+    class Guardians(models.TextChoices):
+        ALL_WITH_CUSTODY = "all_with_custody", _("Alla vårdnadshavare med vårdnad")
+        NOT_NEEDED_IF_CHILD_CONSENTS = "not_if_child", _("Inte om barnet självt samtycker")
+
+    class ChildPart(models.TextChoices):
+        HEARD = "heard", _("Barnet ska höras")
+        CONSENT = "consent", _("Barnets samtycke krävs")
+        CONSENT_SUFFICES = "suffices", _("Barnets samtycke räcker")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=30, choices=ConsentPurpose.choices)
+    age_from = models.PositiveSmallIntegerField()
+    age_to = models.PositiveSmallIntegerField()
+    guardians = models.CharField(max_length=20, choices=Guardians.choices)
+    child = models.CharField(max_length=10, choices=ChildPart.choices)
+
+    class Meta:
+        ordering = ["municipality", "purpose", "age_from"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.age_from}–{self.age_to}"
