@@ -1,0 +1,1 @@
+"""Query-count and timing benchmarks at production volumes (see bench/README.md)."""
