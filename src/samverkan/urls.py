@@ -12,6 +12,7 @@ urlpatterns = [
     path("logga-in/", access_views.LoginView.as_view(), name="login"),
     path("logga-ut/", access_views.LogoutView.as_view(), name="logout"),
     path("sprak/", access_views.set_language, name="set_language"),
+    path("barn/<uuid:child_id>/samtycken/", include("samverkan.consent.urls")),
     path("barn/", include("samverkan.children.urls")),
     path("organisation/", include("samverkan.organisations.urls")),
     path("logg/", include("samverkan.audit.urls")),

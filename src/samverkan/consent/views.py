@@ -1,0 +1,225 @@
+"""Consent pages: record a consent, show one, add a party's answer, withdraw, print the form.
+Thin (STYLE P1): parse, call the consent services and selectors, render. The services enforce
+the object-level policy again on every write."""
+
+import importlib
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from samverkan.access.decisions import enforce, policy
+from samverkan.children import policies as children_policies
+from samverkan.children import selectors as child_selectors
+from samverkan.core.errors import NotFound
+from samverkan.core.models import RecordCategory
+from samverkan.organisations import selectors as org_selectors
+
+from . import policies, rules, selectors, services
+from .errors import ConsentInvalid
+from .forms import (
+    ConsentRecordForm,
+    PartyAddForm,
+    WithdrawForm,
+    guardian_rows,
+    requirement_rows,
+)
+from .models import ConsentParty, ConsentPurpose
+
+
+def _record_form(request: HttpRequest, child: Any, relation: Any) -> ConsentRecordForm:
+    actor = request.actor  # type: ignore[attr-defined]
+    units = list(org_selectors.unit_list(actor=actor))
+    unit_ids = {u.pk for u in units}
+    preselected = (relation.current_school_ids | actor.social_unit_ids) & unit_ids
+    return ConsentRecordForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        units=units,
+        guardians=guardian_rows(child=child),
+        child_name=child.full_name,
+        initial={"units": [str(pk) for pk in preselected]},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@policy(children_policies.can_search_children)
+def consent_record(request: HttpRequest, child_id: UUID) -> HttpResponse:
+    """Registrera samtycke. Bad input shows the form again with every value kept."""
+    actor = request.actor  # type: ignore[attr-defined]
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    enforce(policies.can_record_consent(actor, relation))
+    form = _record_form(request, child, relation)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            parties, prefixes = form.parties()
+            if not form.errors:
+                try:
+                    consent = services.consent_record(
+                        actor=actor,
+                        child_id=child.pk,
+                        purpose=form.cleaned_data["purpose"],
+                        purpose_text=form.cleaned_data["purpose_text"],
+                        unit_ids=[UUID(u) for u in form.cleaned_data["units"]],
+                        categories=form.cleaned_data["categories"],
+                        direction=form.cleaned_data["direction"],
+                        follows_child=form.cleaned_data["follows_child"],
+                        valid_from=form.cleaned_data["valid_from"],
+                        valid_to=form.cleaned_data["valid_to"],
+                        parties=parties,
+                        evidence=form.cleaned_data["evidence"],
+                        request_id=form.cleaned_data["request_id"],
+                    )
+                except ConsentInvalid as error:
+                    form.add_service_errors(error.details, prefixes)
+                else:
+                    messages.success(request, _("Samtycket är registrerat."))
+                    return redirect("consent:detail", child_id=child.pk, consent_id=consent.pk)
+    age = rules.age_on(child.birth_date, timezone.localdate())
+    overrides = {
+        p: selectors.rule_overrides(municipality_id=child.municipality_id, purpose=p)
+        for p in ConsentPurpose.values
+    }
+    context = {
+        "child": child,
+        "form": form,
+        "age": age,
+        "requirements": requirement_rows(age=age, overrides=overrides),
+    }
+    return render(request, "consent/consent_form.html", context, status=status)
+
+
+def _party_name(party: ConsentParty, child: Any) -> str:
+    if party.kind == ConsentParty.Kind.CHILD:
+        return f"{child.full_name} ({_('barnet')})"
+    return f"{party.guardian.given_name} {party.guardian.family_name}"  # type: ignore[union-attr]
+
+
+def _detail(
+    request: HttpRequest,
+    child_id: UUID,
+    consent_id: UUID,
+    *,
+    party_form: PartyAddForm | None = None,
+    withdraw_errors: dict[UUID, WithdrawForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    enforce(policies.can_view_consents(actor, relation))
+    view = next(
+        (v for v in selectors.consent_views_for_child(child=child) if v.consent.pk == consent_id),
+        None,
+    )
+    if view is None:
+        raise NotFound
+    answered = {p.guardian_id for p in view.parties if p.kind == ConsentParty.Kind.GUARDIAN}
+    choices = [
+        (f"guardian:{c.guardian_id}", c.name)
+        for c in selectors.custodians_of(child=child)
+        if c.guardian_id not in answered
+    ]
+    if not any(p.kind == ConsentParty.Kind.CHILD for p in view.parties):
+        choices.append(("child", f"{child.full_name} ({_('barnet')})"))
+    if party_form is None:
+        party_form = PartyAddForm(choices=choices)
+    else:  # shown again after bad input: the real names, the typed values kept
+        party_form.fields["party"].choices = choices  # type: ignore[attr-defined]
+    can_record = bool(policies.can_record_consent(actor, relation))
+    withdraw_errors = withdraw_errors or {}
+    parties = [
+        {
+            "party": p,
+            "name": _party_name(p, child),
+            "can_withdraw": can_record
+            and p.answer == ConsentParty.Answer.GIVEN
+            and p.withdrawn_at is None,
+            "form": withdraw_errors.get(p.pk) or WithdrawForm(prefix=str(p.pk)),
+        }
+        for p in view.parties
+    ]
+    context = {
+        "child": child,
+        "cv": view,
+        "parties": parties,
+        "can_record": can_record,
+        "party_form": party_form,
+        "category_labels": [RecordCategory(c).label for c in view.consent.categories],
+        "has_missing_party": bool(choices),
+    }
+    return render(request, "consent/consent_detail.html", context, status=status)
+
+
+@require_GET
+@policy(children_policies.can_search_children)
+def consent_detail(request: HttpRequest, child_id: UUID, consent_id: UUID) -> HttpResponse:
+    return _detail(request, child_id, consent_id)
+
+
+@require_POST
+@policy(children_policies.can_search_children)
+def party_add(request: HttpRequest, child_id: UUID, consent_id: UUID) -> HttpResponse:
+    """Add the answer of a party who had not answered (the other guardian, the child)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    # The party choice is checked by the service; accept any well-formed value here.
+    choice = request.POST.get("party", "")
+    form = PartyAddForm(request.POST, choices=[(choice, choice)] if choice else [])
+    if form.is_valid():
+        try:
+            services.consent_party_add(
+                actor=actor, child_id=child_id, consent_id=consent_id, party=form.party_input()
+            )
+        except ConsentInvalid as error:
+            form.add_service_errors(error.details)
+        except ValueError:
+            form.add_error("party", _("Välj en av parterna i listan."))
+        else:
+            messages.success(request, _("Svaret är registrerat."))
+            return redirect("consent:detail", child_id=child_id, consent_id=consent_id)
+    # Show the page again with the real choices and the typed values.
+    return _detail(request, child_id, consent_id, party_form=form, status=400)
+
+
+@require_POST
+@policy(children_policies.can_search_children)
+def party_withdraw(
+    request: HttpRequest, child_id: UUID, consent_id: UUID, party_id: UUID
+) -> HttpResponse:
+    """A party withdraws its consent; it takes effect at once."""
+    form = WithdrawForm(request.POST, prefix=str(party_id))
+    if not form.is_valid():
+        return _detail(request, child_id, consent_id, withdraw_errors={party_id: form}, status=400)
+    party = services.consent_party_withdraw(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        party_id=party_id,
+        reason=form.cleaned_data["reason"],
+    )
+    if party.consent_id != consent_id:
+        raise NotFound
+    messages.success(request, _("Samtycket är återkallat. Återkallelsen gäller direkt."))
+    return redirect("consent:detail", child_id=child_id, consent_id=consent_id)
+
+
+@require_GET
+@policy(children_policies.can_search_children)
+def consent_form_pdf(request: HttpRequest, child_id: UUID, consent_id: UUID) -> HttpResponse:
+    """The consent form to print and sign, built by consent.reports (logged there)."""
+    # Imported when used: consent.reports is written alongside this view.
+    reports = importlib.import_module("samverkan.consent.reports")
+    pdf: bytes = reports.consent_form_pdf(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        consent_id=consent_id,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"samtycke-{timezone.localdate().isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
