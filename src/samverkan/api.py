@@ -14,6 +14,7 @@ from ninja.security import django_auth
 
 from samverkan.access.denials import record_denial
 from samverkan.children.api import router as children_router
+from samverkan.consent.api import router as consent_router
 from samverkan.core.errors import DomainError, InvalidInput
 
 api = NinjaAPI(
@@ -59,6 +60,7 @@ def request_invalid(request: HttpRequest, exc: RequestInvalid) -> HttpResponse:
 
 
 api.add_router("/children", children_router)
+api.add_router("/consents", consent_router)
 
 
 def api_urls() -> tuple[list[Any], str, str]:

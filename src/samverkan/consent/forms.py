@@ -29,7 +29,7 @@ ANSWER_CHILD = [
     *((a.value, a.label) for a in ConsentParty.Answer),
     (NOT_ASKED, _("Inte dokumenterat ännu")),
 ]
-KIND_ORDER = [
+KIND_ORDER: list[str] = [
     Unit.Kind.SCHOOL,
     Unit.Kind.PRESCHOOL,
     Unit.Kind.UNIT,
@@ -338,7 +338,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-GUARDIAN_TEXT = {
+GUARDIAN_TEXT: dict[str, Any] = {
     rules.G.ALL_WITH_CUSTODY: _(
         "alla vårdnadshavare som har vårdnaden (båda, om vårdnaden är gemensam)"
     ),
@@ -346,7 +346,7 @@ GUARDIAN_TEXT = {
         "vårdnadshavarnas samtycke behövs inte om barnet självt samtycker"
     ),
 }
-CHILD_TEXT = {
+CHILD_TEXT: dict[str, Any] = {
     rules.C.HEARD: _("barnet ska få säga sin mening, och den skrivs in"),
     rules.C.CONSENT: _("barnets eget samtycke krävs också"),
     rules.C.CONSENT_SUFFICES: _("barnets eget samtycke räcker"),

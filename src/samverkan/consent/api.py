@@ -1,0 +1,194 @@
+"""Consent in the API: list a child's consents, record one, withdraw a party's consent. The same
+services, rules and audit entries as the pages; errors as {"code", "message", "details"}."""
+
+import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Header, Router, Schema, Status
+
+from samverkan.access.api_policy import api_policy
+from samverkan.children import policies as children_policies
+from samverkan.children import selectors as child_selectors
+
+from . import selectors, services
+
+router = Router(tags=["consents"])
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+# A repeated request with the same key returns what the first one recorded.
+IDEMPOTENCY_KEY: Any = Header(None, alias="Idempotency-Key")  # type: ignore[type-arg]
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class PartyOut(Schema):
+    id: UUID
+    kind: str
+    name: str  # a guardian's name only: never contact details
+    answer: str
+    form: str
+    given_on: datetime.date
+    view: str
+    oral_received_by: str
+    withdrawn_at: datetime.datetime | None
+
+
+class ConsentOut(Schema):
+    id: UUID
+    purpose: str
+    purpose_text: str
+    state: str
+    state_label: str
+    missing: list[str]
+    units: list[str]
+    categories: list[str]
+    direction: str
+    follows_child: bool
+    valid_from: datetime.date
+    valid_to: datetime.date
+    parties: list[PartyOut]
+
+
+class PartyIn(Schema):
+    kind: str
+    guardian_id: UUID | None = None
+    answer: str
+    form: str
+    given_on: datetime.date
+    view: str = ""
+    oral_received_by: str = ""
+
+
+class ConsentIn(Schema):
+    purpose: str
+    purpose_text: str
+    unit_ids: list[UUID]
+    categories: list[str]
+    direction: str = "both"
+    follows_child: bool = False
+    valid_from: datetime.date
+    valid_to: datetime.date
+    parties: list[PartyIn]
+
+
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
+class CreatedOut(Schema):
+    id: UUID
+
+
+class WithdrawnOut(Schema):
+    id: UUID
+    withdrawn_at: datetime.datetime
+
+
+def _out(view: selectors.ConsentView) -> ConsentOut:
+    c = view.consent
+    return ConsentOut(
+        id=c.pk,
+        purpose=c.purpose,
+        purpose_text=c.purpose_text,
+        state=view.status.state,
+        state_label=view.state_label,
+        missing=list(view.status.missing),
+        units=list(view.units),
+        categories=list(c.categories),
+        direction=c.direction,
+        follows_child=c.follows_child,
+        valid_from=c.valid_from,
+        valid_to=c.valid_to,
+        parties=[
+            PartyOut(
+                id=p.pk,
+                kind=p.kind,
+                name=(
+                    f"{p.guardian.given_name} {p.guardian.family_name}"
+                    if p.guardian is not None
+                    else c.child.full_name
+                ),
+                answer=p.answer,
+                form=p.form,
+                given_on=p.given_on,
+                view=p.view,
+                oral_received_by=p.oral_received_by,
+                withdrawn_at=p.withdrawn_at,
+            )
+            for p in view.parties
+        ],
+    )
+
+
+@router.get(
+    "/children/{child_id}",
+    response={200: list[ConsentOut], **ERRORS},
+    operation_id="consent_list",
+)
+@api_policy(children_policies.can_search_children)
+def consent_list(request: HttpRequest, child_id: UUID) -> list[ConsentOut]:
+    """The child's consents, newest first, each with its state today and what is missing."""
+    child, _relation = child_selectors.child_get_visible(actor=request.actor, child_id=child_id)  # type: ignore[attr-defined]
+    views = selectors.consent_views_for_child(child=child)
+    for view in views:  # the child is loaded once; spare a query per consent
+        view.consent.child = child
+    return [_out(v) for v in views]
+
+
+@router.post(
+    "/children/{child_id}",
+    response={201: CreatedOut, **ERRORS},
+    operation_id="consent_create",
+)
+@api_policy(children_policies.can_search_children)
+def consent_create(
+    request: HttpRequest,
+    child_id: UUID,
+    payload: ConsentIn,
+    idempotency_key: UUID | None = IDEMPOTENCY_KEY,
+) -> Status[CreatedOut]:
+    """Record a consent. Repeating the request with the same Idempotency-Key returns the
+    consent the first request recorded."""
+    consent = services.consent_record(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        purpose=payload.purpose,
+        purpose_text=payload.purpose_text,
+        unit_ids=payload.unit_ids,
+        categories=payload.categories,
+        direction=payload.direction,
+        follows_child=payload.follows_child,
+        valid_from=payload.valid_from,
+        valid_to=payload.valid_to,
+        parties=[services.PartyInput(**p.dict()) for p in payload.parties],
+        request_id=idempotency_key,
+    )
+    return Status(201, CreatedOut(id=consent.pk))
+
+
+@router.post(
+    "/children/{child_id}/parties/{party_id}/withdraw",
+    response={200: WithdrawnOut, **ERRORS},
+    operation_id="consent_party_withdraw",
+)
+@api_policy(children_policies.can_search_children)
+def consent_party_withdraw(
+    request: HttpRequest, child_id: UUID, party_id: UUID, payload: WithdrawIn
+) -> WithdrawnOut:
+    """A party withdraws its consent; it takes effect at once. A repeat changes nothing."""
+    party = services.consent_party_withdraw(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        party_id=party_id,
+        reason=payload.reason,
+    )
+    assert party.withdrawn_at is not None  # noqa: S101 — set by the service
+    return WithdrawnOut(id=party.pk, withdrawn_at=party.withdrawn_at)
