@@ -1,11 +1,16 @@
 """Appending, sealing and hashing of the per-tenant audit chain (DESIGN principle 2)."""
 
 import datetime
+import hashlib
+import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from samverkan.access.actor import Actor
@@ -188,6 +193,46 @@ def test_entry_hash_format_is_stable() -> None:
     digest = entry_hash(row)
 
     assert digest == "80472a49b0b6a55283da3a05fb7c2f8e176bbb57c90ad14264aefd25c127fe60"
+
+
+def _hash_by_definition(row: dict[str, Any]) -> str:
+    """The chain's format as first written: SHA-256 of json.dumps of the canonical fields."""
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, datetime.datetime):
+            return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        return "" if value is None else value
+
+    payload = {name: canonical(row[name]) for name in chain.HASHED_FIELDS}
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)  # no lone surrogates
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+FIELD_VALUES = (
+    TEXT
+    | st.sampled_from(list(AuditAction))  # str subclasses
+    | st.integers()
+    | st.none()
+    | st.uuids()
+    | st.datetimes(timezones=st.timezones() | st.just(datetime.UTC))
+    | JSON_VALUES
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries(dict.fromkeys(chain.HASHED_FIELDS, FIELD_VALUES)))
+def test_entry_hash_follows_its_definition_for_any_values(row: dict[str, Any]) -> None:
+    digest = entry_hash(row)
+
+    assert digest == _hash_by_definition(row)
 
 
 def test_entries_hash_the_same_after_the_database_round_trip(actor: Actor) -> None:

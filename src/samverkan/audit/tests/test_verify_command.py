@@ -249,6 +249,31 @@ def test_verify_names_forged_entry_appended_beyond_the_head(
     ) in out
 
 
+def test_verify_names_forged_entry_before_the_first(sealed_chain: list[AuditEvent]) -> None:
+    forged = _forge(sealed_chain[0], seq=0, prev_hash=GENESIS)
+
+    out, _error = _verify_broken()
+
+    assert (
+        f"BROKEN 9001: first broken entry seq=0 id={forged.pk}: entry out of place: seq 0 where "
+        "1 was expected"
+    ) in out
+
+
+def test_verify_catches_a_changed_chain_head(
+    sealed_chain: list[AuditEvent], triggers_off: None
+) -> None:
+    fifth = sealed_chain[4]
+    AuditChainHead.objects.filter(municipality_id=fifth.municipality_id).update(hash="0" * 64)
+
+    out, _error = _verify_broken()
+
+    assert (
+        f"BROKEN 9001: first broken entry seq=5 id={fifth.pk}: the chain head's hash differs "
+        "from entry seq 5"
+    ) in out
+
+
 def test_verify_names_swapped_entries(sealed_chain: list[AuditEvent], triggers_off: None) -> None:
     second, third = sealed_chain[1], sealed_chain[2]
     AuditEvent.objects.filter(pk=second.pk).update(seq=-2)
