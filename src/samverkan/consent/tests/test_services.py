@@ -299,3 +299,49 @@ def test_the_consent_form_of_a_protected_child_carries_no_guardian_contact_detai
     views = selectors.consent_views_for_child(child=world.protected)
     assert views[0].consent.pk == consent.pk
     assert views[0].status.in_force
+
+
+def test_each_party_field_is_checked(world: Any) -> None:
+    guardian_id = parties_for(world.child1)[0].guardian_id
+    details = invalid(
+        world,
+        parties=[
+            PartyInput("neighbour", GIVEN, "written", today()),
+            PartyInput("child", "maybe", "telepathy", today()),
+            PartyInput("guardian", "heard", "written", today(), guardian_id=guardian_id),
+            PartyInput("child", GIVEN, "written", today()),
+        ],
+    )
+    assert details["parties-0"] == ["Välj vem svaret kommer från."]
+    assert details["parties-1"] == ["Välj ett svar.", "Välj hur svaret lämnades."]
+    assert details["parties-2"] == ["En vårdnadshavare samtycker eller samtycker inte."]
+    assert details["parties-3"] == ["Samma part finns redan med."]
+
+
+def test_an_end_date_already_passed_is_refused(world: Any) -> None:
+    yesterday = today() - datetime.timedelta(days=1)
+    details = invalid(world, valid_from=yesterday - datetime.timedelta(days=5), valid_to=yesterday)
+    assert details["valid_to"] == ["Slutdatumet har redan passerat."]
+
+
+def test_evidence_must_be_a_small_pdf_or_image(world: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("x.exe", b"0" * (services.MAX_EVIDENCE_BYTES + 1), "application/x")
+    assert invalid(world, evidence=big)["evidence"] == [
+        "Filen är större än 10 MB.",
+        "Ladda upp underlaget som PDF, JPEG eller PNG.",
+    ]
+
+
+def test_a_party_who_has_answered_cannot_answer_again(world: Any) -> None:
+    consent = record(world)
+    with pytest.raises(ConsentInvalid) as caught:
+        services.consent_party_add(
+            actor=actor_of(world.users["counsellor"]),
+            child_id=world.child1.pk,
+            consent_id=consent.pk,
+            party=PartyInput("child", GIVEN, "written", today()),
+        )
+    assert caught.value.details["parties-0"] == ["Den parten har redan svarat."]
+    assert consent.parties.count() == 2
