@@ -142,7 +142,7 @@ def _bulk_insert_sealed(municipality_id: uuid.UUID, entries: int) -> None:
     write_checkpoint(municipality_id, entries, prev)
 
 
-def _run_database(db: str, writers: int, appends: int, entries: int) -> Result:
+def _run_database(db: str, writers: int, per_writer: int, entries: int) -> Result:
     """The whole benchmark for one database, in a fresh process with its own settings."""
     _setup_django()
     from django.core.management import call_command
@@ -157,7 +157,6 @@ def _run_database(db: str, writers: int, appends: int, entries: int) -> Result:
 
     # (a) concurrent appends
     barrier = SPAWN.Barrier(writers + 1)
-    per_writer = appends // writers
     procs = [
         SPAWN.Process(target=_writer, args=(str(tenants[i % len(tenants)].pk), per_writer, barrier))
         for i in range(writers)
@@ -250,7 +249,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--writers", type=int, default=8)
-    parser.add_argument("--appends", type=int, default=16_000, help="total, over all writers")
+    parser.add_argument("--appends", type=int, default=2_000, help="entries per writer")
     parser.add_argument("--entries", type=int, default=1_000_000, help="chain length to verify")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("DATABASE_URL") or DEFAULT_POSTGRES_URL
