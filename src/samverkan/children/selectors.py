@@ -114,6 +114,9 @@ class ChildOverview:
     # Each note carries `shared_under`: the consent it is read under, or None within the domain.
     notes: tuple[Note, ...]
     note_targets: tuple[policies.RecordRef, ...]
+    # The relation the page was opened under, so the view can ask further policies without
+    # querying again (e.g. whether to offer "Registrera samtycke").
+    relation: policies.ChildRelation
     consents: tuple[consent_selectors.ConsentView, ...] = ()
 
 
@@ -166,6 +169,7 @@ def child_overview(
         )
     return ChildOverview(
         consents=tuple(consents),
+        relation=relation,
         child=child,
         address=address,
         guardians=guardians,

@@ -5,16 +5,14 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from samverkan.access.decisions import policy
 from samverkan.consent import policies as consent_policies
 from samverkan.core.errors import InvalidInput
-from samverkan.core.models import SecrecyDomain
 
-from . import policies, selectors, services
+from . import policies, services
 from .forms import ChildSearchForm, NoteForm
 
 
@@ -36,22 +34,6 @@ def _note_form(request: HttpRequest, overview: object, data: object = None) -> N
     for grant in request.actor.grants:  # type: ignore[attr-defined]
         unit_names.setdefault(str(grant.unit_id), grant.unit_name)
     return NoteForm(data, targets=list(ov.note_targets), unit_names=unit_names)  # type: ignore[attr-defined]
-
-
-def _relation_seen(ov: selectors.ChildOverview) -> policies.ChildRelation:
-    """The relation as the overview shows it (no extra query), only to decide whether to offer
-    "Registrera samtycke"; the consent service decides again on the real relation."""
-    today = timezone.localdate()
-    return policies.ChildRelation(
-        ov.child.pk,
-        ov.child.municipality_id,
-        frozenset(
-            e.school_id
-            for e in ov.enrolments
-            if e.valid_from <= today and (e.valid_to is None or e.valid_to >= today)
-        ),
-        frozenset(n.owner_unit_id for n in ov.notes if n.domain == SecrecyDomain.SOCIAL_SERVICES),
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,8 +66,6 @@ def child_detail(request: HttpRequest, child_id: UUID) -> HttpResponse:
     context = {
         "ov": overview,
         "form": form,
-        "can_record_consent": bool(
-            consent_policies.can_record_consent(actor, _relation_seen(overview))
-        ),
+        "can_record_consent": bool(consent_policies.can_record_consent(actor, overview.relation)),
     }
     return render(request, "children/child_detail.html", context, status=status)
