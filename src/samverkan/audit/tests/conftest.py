@@ -100,5 +100,8 @@ def triggers_off() -> None:
                 "audit_event_no_delete",
                 "audit_head_forward_only",
                 "audit_head_no_delete",
+                "audit_event_insert_unsealed",
+                "audit_head_insert_at_start",
+                "audit_head_hash_moves_forward",
             ):
                 cursor.execute(f"DROP TRIGGER {trigger}")

@@ -218,3 +218,27 @@ def test_chain_head_cannot_be_deleted(actor: Actor) -> None:
         AuditChainHead.objects.filter(municipality_id=actor.tenant_id).delete()
 
     assert AuditChainHead.objects.filter(municipality_id=actor.tenant_id).exists()
+
+
+@pytest.mark.django_db
+def test_database_refuses_inserting_an_already_sealed_entry(tenant: Municipality) -> None:
+    forged = AuditEvent(
+        municipality=tenant,
+        action="view",
+        event="child.viewed",
+        seq=1,
+        prev_hash="0" * 64,
+        hash="f" * 64,
+        sealed_at=timezone.now(),
+    )
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        forged.save(force_insert=True)
+
+    assert not AuditEvent.objects.filter(hash="f" * 64).exists()
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_chain_head_created_past_the_start(tenant: Municipality) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditChainHead.objects.create(municipality=tenant, seq=5, hash="a" * 64)

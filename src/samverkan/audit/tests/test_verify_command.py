@@ -236,10 +236,10 @@ def test_verify_names_forged_entry_inserted_in_the_middle(
 
 
 def test_verify_names_forged_entry_appended_beyond_the_head(
-    sealed_chain: list[AuditEvent],
+    sealed_chain: list[AuditEvent], triggers_off: None
 ) -> None:
     fifth = sealed_chain[4]
-    forged = _forge(fifth, seq=6, prev_hash=fifth.hash)  # inserting needs no trigger disabled
+    forged = _forge(fifth, seq=6, prev_hash=fifth.hash)
 
     out, _error = _verify_broken()
 
@@ -249,7 +249,9 @@ def test_verify_names_forged_entry_appended_beyond_the_head(
     ) in out
 
 
-def test_verify_names_forged_entry_before_the_first(sealed_chain: list[AuditEvent]) -> None:
+def test_verify_names_forged_entry_before_the_first(
+    sealed_chain: list[AuditEvent], triggers_off: None
+) -> None:
     forged = _forge(sealed_chain[0], seq=0, prev_hash=GENESIS)
 
     out, _error = _verify_broken()
