@@ -206,6 +206,7 @@ def _consent_q(actor: Actor, context: ConsentContext) -> Q:
     """The records consents in force let the actor read across the boundary. A reader with a
     role in its own domain's unit keeps the same-domain rule (other_school / other_unit)."""
     q = Q(pk__in=[])
+    clauses: set[tuple[UUID, str, tuple[str, ...], tuple[UUID, ...]]] = set()
     readers = (
         (
             SecrecyDomain.SCHOOL,
@@ -226,12 +227,22 @@ def _consent_q(actor: Actor, context: ConsentContext) -> Q:
             if same_domain_units or not reader_units & units:
                 continue
             if consent.allows(from_domain=record_domain, to_domain=reader_domain):
-                q |= Q(
-                    child_id=consent.child_id,
-                    domain=record_domain,
-                    category__in=sorted(consent.categories),
-                    owner_unit_id__in=units,
+                clauses.add(
+                    (
+                        consent.child_id,
+                        record_domain,
+                        tuple(sorted(consent.categories)),
+                        tuple(sorted(units, key=str)),
+                    )
                 )
+    # Several consents often name the same scope: one clause each, however many consents.
+    for child_id, domain, categories, unit_ids in sorted(clauses, key=str):
+        q |= Q(
+            child_id=child_id,
+            domain=domain,
+            category__in=categories,
+            owner_unit_id__in=unit_ids,
+        )
     return q
 
 

@@ -179,6 +179,11 @@ class ActiveConsent:
     direction: str
     follows_child: bool
     valid_to: datetime.date
+    purpose: str = ""
+
+    @property
+    def purpose_label(self) -> str:
+        return str(ConsentPurpose(self.purpose).label) if self.purpose else ""
 
     def allows(self, *, from_domain: str, to_domain: str) -> bool:
         if self.direction == ConsentDirection.BOTH:

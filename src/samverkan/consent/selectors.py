@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from samverkan.children.models import Child, Guardianship
 from samverkan.core.errors import NotFound
+from samverkan.organisations.models import Unit
 
 from . import rules
 from .models import Consent, ConsentParty, ConsentRule
@@ -75,8 +76,17 @@ def consent_views_for_child(
     consents = list(
         Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
         .prefetch_related(
-            Prefetch("parties", queryset=ConsentParty.objects.select_related("guardian")),
-            "units",
+            # Names only: a guardian's contact details never reach the consent pages.
+            Prefetch(
+                "parties",
+                queryset=ConsentParty.objects.select_related("guardian").only(
+                    *[f.name for f in ConsentParty._meta.concrete_fields],
+                    "guardian__id",
+                    "guardian__given_name",
+                    "guardian__family_name",
+                ),
+            ),
+            Prefetch("units", queryset=Unit.objects.only("id", "name")),
         )
         .order_by("-valid_to", "-created_at", "pk")[:200]
     )
@@ -111,6 +121,7 @@ def active_consents(*, views: list[ConsentView]) -> tuple[rules.ActiveConsent, .
             direction=v.consent.direction,
             follows_child=v.consent.follows_child,
             valid_to=v.consent.valid_to,
+            purpose=v.consent.purpose,
         )
         for v in views
         if v.status.in_force
