@@ -16,6 +16,7 @@ urlpatterns = [
     path("barn/", include("samverkan.children.urls")),
     path("organisation/", include("samverkan.organisations.urls")),
     path("logg/", include("samverkan.audit.urls")),
+    path("notiser/", include("samverkan.notifications.urls")),
     path("tillganglighet/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api_urls()),

@@ -7,6 +7,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from samverkan.notifications import selectors as notification_selectors
+
 from .roles import Role
 
 
@@ -27,6 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append((_("Organisation"), reverse("organisations:list")))
     if actor.has_role(Role.LOG_REVIEWER):
         items.append((_("Logg"), reverse("audit:list")))
+    unread = notification_selectors.unread_count(user_id=actor.user_id)
+    items.append((_("Notiser (%(n)s)") % {"n": unread}, reverse("notifications:list")))
     path = request.path
     return {
         "nav_items": [

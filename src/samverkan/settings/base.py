@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "samverkan.children",
     "samverkan.audit",
     "samverkan.consent",
+    "samverkan.notifications",
     "samverkan.demo",
 ]
 
@@ -181,6 +182,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("SAMVERKAN_FROM_EMAIL", "samverkan@localhost")
+# Links in notification e-mails start with this (e.g. "https://samverkan.example.se").
+SAMVERKAN_BASE_URL = os.environ.get("SAMVERKAN_BASE_URL", "")
+# About two schools per social worker in the intake group (R4.3).
+SAMVERKAN_CONTACT_TARGET_SCHOOLS = 2
 
 # The audit chain's checkpoints are written outside the database (DESIGN principle 2).
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("SAMVERKAN_AUDIT_CHECKPOINT_DIR", DATA_DIR / "audit"))

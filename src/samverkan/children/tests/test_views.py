@@ -24,10 +24,11 @@ from samverkan.core.models import RecordCategory, SecrecyDomain
 
 # Queries of one page view by a principal, after the session has been touched once:
 # session, user, actor (1), savepoint, children, current enrolments, audit insert, release.
-SEARCH_QUERIES = 8
+SEARCH_QUERIES = 9  # +1: the unread notifications in the header
 # session, user, actor, savepoint, child, current schools, social units, guardians, enrolments,
 # notes, audit insert, release.
-OVERVIEW_QUERIES = 13  # +1: the child's consents (none here; with consents see consent tests)
+OVERVIEW_QUERIES = 14  # +1: the child's consents (none here; with consents see consent tests)
+# +1: the unread notifications in the header.
 
 SECRETS = ("Hemligvägen", "070-999", "hemlig@example.se")
 

@@ -27,7 +27,7 @@ from samverkan.core.models import RecordCategory
 TODAY = timezone.localdate()
 # session, user, actor, child, current schools, social units, consents, parties (with the
 # guardian), units, custodians, rule overrides, custodians again (who may still answer).
-DETAIL_QUERIES = 12
+DETAIL_QUERIES = 13  # +1: the unread notifications in the header
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from samverkan.organisations.models import Unit
 from samverkan.organisations.tests.factories import SchoolContactFactory, SchoolFactory, UnitFactory
 
 # session, user, actor, units, staff counts
-LIST_QUERIES = 5
+LIST_QUERIES = 6  # +1: the unread notifications in the header
 # session, user, actor, unit, staff, contact schools, current contacts, contact history
-DETAIL_QUERIES = 8
+DETAIL_QUERIES = 9  # +1: the unread notifications in the header
 
 
 def unit_url(unit: Any) -> str:
