@@ -3,8 +3,10 @@
 import datetime
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from samverkan.access.actor import Actor
@@ -65,7 +67,8 @@ def contact_assign(
         valid_from=valid_from,
         request_id=request_id,
     )
-    _notify(school=school, contacts=[(current, new)])
+    staff = selectors.school_leaders_and_student_health(school_ids={school.pk})
+    _notify(school=school, contacts=[(current, new)], staff=staff.get(school.pk, []))
     return new
 
 
@@ -95,6 +98,7 @@ def contacts_reassign_all(
         )
     for contact in current:
         _check_start(contact, valid_from)
+    staff = selectors.school_leaders_and_student_health(school_ids={c.school_id for c in current})
     created = []
     for contact in current:
         new = _replace(
@@ -107,7 +111,11 @@ def contacts_reassign_all(
             request_id=None,
         )
         created.append(new)
-        _notify(school=contact.school, contacts=[(contact, new)])
+        _notify(
+            school=contact.school,
+            contacts=[(contact, new)],
+            staff=staff.get(contact.school_id, []),
+        )
     return created
 
 
@@ -170,9 +178,18 @@ def _replace(
     return new
 
 
-def _notify(*, school: Unit, contacts: list[tuple[SchoolContact | None, SchoolContact]]) -> None:
-    """Tell the school's leaders and student health, and the old and new social worker."""
-    staff = selectors.school_leaders_and_student_health(school_ids={school.pk}).get(school.pk, [])
+def _notify(
+    *, school: Unit, contacts: list[tuple[SchoolContact | None, SchoolContact]], staff: list[User]
+) -> None:
+    """Tell the school's leaders and student health (`staff`), and the old and new social
+    worker. Written in the product's language (Swedish), whatever the actor's page language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify_in_language(school=school, contacts=contacts, staff=staff)
+
+
+def _notify_in_language(
+    *, school: Unit, contacts: list[tuple[SchoolContact | None, SchoolContact]], staff: list[User]
+) -> None:
     for old, new in contacts:
         worker = new.social_worker
         details = ", ".join(

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from samverkan.access.decisions import policy
@@ -130,7 +131,12 @@ def contacts_move(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(n)s kontakter är flyttade och skolorna är meddelade.") % {"n": len(moved)},
+                    ngettext(
+                        "%(n)s kontakt är flyttad och skolan är meddelad.",
+                        "%(n)s kontakter är flyttade och skolorna är meddelade.",
+                        len(moved),
+                    )
+                    % {"n": len(moved)},
                 )
                 return redirect("organisations:contacts")
     return render(request, "organisations/contacts_move.html", {"form": form}, status=status)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from samverkan.access.roles import Role
 from samverkan.access.tests.factories import actor_of, staff
@@ -380,3 +380,17 @@ def test_the_coverage_page_query_count_is_flat(signed_in: Any, world: Any, worke
 
     # session, user, actor, unit head's subtree, unread count, schools, school rows, contacts
     assert three == six == 8
+
+
+def test_the_notice_is_in_swedish_whatever_the_actors_language(world: Any, worker: Any) -> None:
+    with translation.override("en"):
+        services.contact_assign(
+            actor=actor_of(world.users["unit_head"]),
+            school_id=world.school1.pk,
+            social_worker_id=worker.pk,
+            kind=SchoolContact.Kind.DEPUTY,
+            valid_from=START,
+        )
+
+    notice = Notification.objects.get(recipient=world.users["principal"])
+    assert notice.title == "Ny ersättare i socialtjänsten för Ekskolan"
