@@ -70,6 +70,8 @@ def child_relation(*, child: Child) -> policies.ChildRelation:
     school_ids = frozenset(
         Enrolment.objects.filter(child_id=child.pk, valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        # A set needs no order; the default one ("child" first) joins the child table to sort.
+        .order_by()
         .values_list("school_id", flat=True)
     )
     unit_ids = frozenset(
@@ -124,7 +126,12 @@ def child_overview(
     *, actor: Actor, child: Child, relation: policies.ChildRelation
 ) -> ChildOverview:
     protected = child.is_protected
-    guardianships = Guardianship.objects.filter(child_id=child.pk).select_related("guardian")
+    guardianships = (
+        Guardianship.objects.filter(child_id=child.pk)
+        .select_related("guardian")
+        # The default ordering's "child" would join the child table to sort rows of one child.
+        .order_by("guardian__family_name", "guardian__given_name", "guardian__id")
+    )
     guardians = tuple(
         GuardianView(
             name=f"{g.guardian.given_name} {g.guardian.family_name}",
