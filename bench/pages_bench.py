@@ -59,7 +59,7 @@ ROLES = ("rektor", "mottagning")  # principal of Centralskolan; intake social wo
 AUDIT_ROLE = "mottagning"
 TARGET_P95_MS = 25.0
 TARGET_RATIO = 3.0
-SEARCH_KINDS = ("surname_common", "full_name", "unique_name", "no_match", "identity_number")
+SEARCH_KINDS = ("surname_common", "full_name", "rare_name", "no_match", "identity_number")
 AUDIT_VARIANTS = ("audit", "append_only", "none")
 
 FLOOR_TEMPLATE = """{% extends "base.html" %}{% load i18n %}
@@ -308,8 +308,9 @@ def _format_identity(digits: str) -> str:
 
 def _search_terms(actor: Any, count: int, rng: random.Random) -> list[tuple[str, str]]:
     """(kind, text), cycling through the kinds, among the children this actor may see: a common
-    surname (hundreds of hits), a child's full name (a handful), a full name only one child has,
-    a mistyped surname (no hit: the worst case for a substring scan) and an identity number."""
+    surname (hundreds of hits), a child's full name (a handful), a full name only one child has
+    (longer names containing it match too), a mistyped surname (no hit: the worst case for a
+    substring scan) and an identity number."""
     from django.db.models import Count
 
     from samverkan.children import policies
@@ -320,7 +321,7 @@ def _search_terms(actor: Any, count: int, rng: random.Random) -> list[tuple[str,
         visible.values("family_name").annotate(n=Count("pk")).order_by("-n", "family_name")
     )
     common = [r["family_name"] for r in by_family[:10]]
-    unique = [
+    rare = [
         f"{r['given_name']} {r['family_name']}"
         for r in visible.values("given_name", "family_name")
         .annotate(n=Count("pk"))
@@ -338,8 +339,8 @@ def _search_terms(actor: Any, count: int, rng: random.Random) -> list[tuple[str,
             text = rng.choice(common)
         elif kind == "full_name":
             text = f"{given} {family}"
-        elif kind == "unique_name":
-            text = rng.choice(unique) if unique else f"{given} {family}"
+        elif kind == "rare_name":
+            text = rng.choice(rare) if rare else f"{given} {family}"
         elif kind == "no_match":
             text = f"{family[:-1]}qx{family[-1]}"
         else:
