@@ -40,6 +40,8 @@ TRANSLATION_CALLS = {
 UNAUDITED_SERVICES = {
     "audit": "the audit log's own writer",
     "demo": "fictional seed data loaded by an operator command; no actor, no real person",
+    "notifications": "notices to staff about their work; they carry no data about a child, and "
+    "the change that causes a notice is audited by its own service",
 }
 
 
