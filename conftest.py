@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from samverkan.access.roles import Role
 from samverkan.access.tests.factories import staff
@@ -91,7 +92,13 @@ def world(db: None) -> World:
         "principal_b": staff(Role.PRINCIPAL, school_b, username="rektor_b"),
     }
     SchoolContactFactory(school=school1, social_worker=users["intake"])
-    child1 = ChildFactory(municipality=a, given_name="Ella", family_name="Andersson")
+    # Consent rules depend on age: child1 is 13 all year, whatever the day the suite runs.
+    child1 = ChildFactory(
+        municipality=a,
+        given_name="Ella",
+        family_name="Andersson",
+        birth_date=datetime.date(timezone.localdate().year - 13, 1, 1),
+    )
     child2 = ChildFactory(municipality=a, given_name="Olle", family_name="Berg")
     child_b = ChildFactory(municipality=b, given_name="Ella", family_name="Bortom")
     protected = ChildFactory(
