@@ -10,7 +10,6 @@ from ninja import Header, Router, Schema, Status
 
 from samverkan.access.api_policy import api_policy
 from samverkan.children import policies as children_policies
-from samverkan.children import selectors as child_selectors
 
 from . import selectors, services
 
@@ -136,8 +135,7 @@ def _out(view: selectors.ConsentView) -> ConsentOut:
 @api_policy(children_policies.can_search_children)
 def consent_list(request: HttpRequest, child_id: UUID) -> list[ConsentOut]:
     """The child's consents, newest first, each with its state today and what is missing."""
-    child, _relation = child_selectors.child_get_visible(actor=request.actor, child_id=child_id)  # type: ignore[attr-defined]
-    views = selectors.consent_views_for_child(child=child)
+    child, _relation, views = services.consents_read(actor=request.actor, child_id=child_id)  # type: ignore[attr-defined]
     for view in views:  # the child is loaded once; spare a query per consent
         view.consent.child = child
     return [_out(v) for v in views]

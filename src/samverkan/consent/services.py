@@ -15,7 +15,9 @@ from samverkan.access.decisions import enforce
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.children import selectors as child_selectors
-from samverkan.children.models import Guardianship
+from samverkan.children.models import Child, Guardianship
+from samverkan.children.policies import ChildRelation
+from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory
 from samverkan.organisations.models import Unit
 
@@ -340,3 +342,30 @@ def consent_expire_due(*, today: datetime.date | None = None) -> int:
             )
             count += 1
     return count
+
+
+@transaction.atomic
+def consents_read(
+    *, actor: Actor, child_id: UUID, consent_id: UUID | None = None
+) -> tuple[Child, ChildRelation, list[selectors.ConsentView]]:
+    """The child's consents (or one of them) with their state today: an audited read, since
+    parties, views and scope are data about the child."""
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    decision = enforce(policies.can_view_consents(actor, relation))
+    views = selectors.consent_views_for_child(child=child)
+    if consent_id is not None:
+        views = [v for v in views if v.consent.pk == consent_id]
+        if not views:
+            raise NotFound
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="consent.viewed",
+        object_type="consent.consent",
+        object_id=str(consent_id or ""),
+        child_ids=[child.pk],
+        grant=decision.grant,
+        purpose=decision.basis or decision.reason,
+        details={"consents": [str(v.consent.pk) for v in views]},
+    )
+    return child, relation, views

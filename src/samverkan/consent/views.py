@@ -112,14 +112,10 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
-    enforce(policies.can_view_consents(actor, relation))
-    view = next(
-        (v for v in selectors.consent_views_for_child(child=child) if v.consent.pk == consent_id),
-        None,
+    child, relation, views = services.consents_read(
+        actor=actor, child_id=child_id, consent_id=consent_id
     )
-    if view is None:
-        raise NotFound
+    view = views[0]
     answered = {p.guardian_id for p in view.parties if p.kind == ConsentParty.Kind.GUARDIAN}
     choices = [
         (f"guardian:{c.guardian_id}", c.name)

@@ -27,7 +27,7 @@ from samverkan.core.models import RecordCategory
 TODAY = timezone.localdate()
 # session, user, actor, child, current schools, social units, consents, parties (with the
 # guardian), units, custodians, rule overrides, custodians again (who may still answer).
-DETAIL_QUERIES = 13  # +1: the unread notifications in the header
+DETAIL_QUERIES = 16  # +3: the audited read (savepoint, audit insert, release)
 
 
 @pytest.fixture
@@ -452,3 +452,16 @@ def test_overview_lists_consents_and_hides_record_link_from_teacher(
     assert "Har gått ut" in text
     assert "Gäller" in text
     assert "Registrera samtycke" not in text
+
+
+def test_opening_a_consent_is_an_audited_read(login: Callable[[str], Client], world: Any) -> None:
+    consent = make_consent(world)
+    client = login("counsellor")
+
+    response = client.get(detail_url(consent))
+
+    assert response.status_code == 200
+    entry = AuditEvent.objects.get(event="consent.viewed")
+    assert entry.action == AuditAction.VIEW
+    assert entry.child_ids == [str(world.child1.pk)]
+    assert entry.object_id == str(consent.pk)
