@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "samverkan.audit",
     "samverkan.consent",
     "samverkan.notifications",
+    "samverkan.intake",
     "samverkan.demo",
 ]
 

@@ -1,0 +1,373 @@
+"""Reads of the one way in: the intake queue, one item for its handlers, what the school side
+sees of what it sent, routing facts. Every list is filtered by the policy's Q twin."""
+
+import datetime
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from samverkan.access.actor import Actor
+from samverkan.access.models import RoleAssignment, User
+from samverkan.access.roles import (
+    INTAKE_ROLES,
+    SCHOOL_LEADER_ROLES,
+    SOCIAL_SERVICES_ROLES,
+    Role,
+)
+from samverkan.core.errors import NotFound
+from samverkan.organisations.models import SchoolContact, Unit
+
+from . import deadlines, policies, routing
+from .models import (
+    Consultation,
+    IntakeItem,
+    RoutingRule,
+    RoutingSettings,
+    TeamProfile,
+    TeamSchoolContact,
+    TriState,
+)
+
+QUEUE_PAGE_SIZE = 50
+
+
+def item_ref(item: IntakeItem) -> policies.ItemRef:
+    return policies.ItemRef(
+        item.municipality_id,
+        item.owner_unit_id,
+        item.school_id,
+        item.created_by_id,
+        item.handed_over_to_id,
+    )
+
+
+def item_facts(item: IntakeItem) -> deadlines.ItemFacts:
+    def day(value: datetime.datetime | None) -> datetime.date | None:
+        return timezone.localdate(value) if value is not None else None
+
+    return deadlines.ItemFacts(
+        kind=item.kind,
+        received_on=timezone.localdate(item.received_at),
+        protection_assessed_on=day(item.protection_assessed_at),
+        decision_due=item.decision_due,
+        extended_due=item.extended_due,
+        decided_on=day(item.decided_at),
+        feedback_requested_on=day(item.feedback_requested_at),
+        feedback_given_on=day(item.feedback_given_at),
+    )
+
+
+def item_deadlines(item: IntakeItem, today: datetime.date | None = None) -> deadlines.Deadlines:
+    return deadlines.evaluate(item_facts(item), today or timezone.localdate())
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing
+
+
+def routing_rule_facts(*, municipality_id: UUID) -> list[routing.RuleFact]:
+    rows = RoutingRule.objects.filter(municipality_id=municipality_id, is_active=True).values_list(
+        "id",
+        "name",
+        "position",
+        "kinds",
+        "age_from",
+        "age_to",
+        "school_id",
+        "residential_area_id",
+        "target_unit_id",
+    )
+    return [
+        routing.RuleFact(rid, name, pos, tuple(kinds or ()), af, at, sid, aid, tid)
+        for rid, name, pos, kinds, af, at, sid, aid, tid in rows
+    ]
+
+
+def default_unit_id(*, municipality_id: UUID) -> UUID | None:
+    """The configured default; without one, the municipality's first intake unit valid today."""
+    configured = (
+        RoutingSettings.objects.filter(municipality_id=municipality_id)
+        .values_list("default_unit_id", flat=True)
+        .first()
+    )
+    if configured is not None:
+        return configured
+    return (
+        Unit.objects.filter(municipality_id=municipality_id, function=Unit.Function.INTAKE)
+        .valid_on(timezone.localdate())
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def route_for(*, municipality_id: UUID, subject: routing.Subject) -> routing.Route | None:
+    return routing.route(
+        subject,
+        routing_rule_facts(municipality_id=municipality_id),
+        default_unit_id(municipality_id=municipality_id),
+    )
+
+
+def routing_rules(*, actor: Actor) -> QuerySet[RoutingRule]:
+    return RoutingRule.objects.filter(municipality_id=actor.tenant_id).select_related(
+        "school", "residential_area", "target_unit"
+    )
+
+
+def receiving_units(*, actor: Actor) -> QuerySet[Unit]:
+    """Social-services units an item can be routed or handed over to, valid today."""
+    return (
+        Unit.objects.filter(municipality_id=actor.tenant_id, domain="social_services")
+        .exclude(kind=Unit.Kind.ADMINISTRATION)
+        .valid_on(timezone.localdate())
+        .order_by("name", "pk")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake side
+
+
+def queue(
+    *, actor: Actor, status: str = "open", assigned_to_me: bool = False
+) -> QuerySet[IntakeItem]:
+    """The queue by urgency, then missing protection assessment, then time waiting. One query
+    for the page whatever the number of items (select_related, no per-row lookups)."""
+    qs = IntakeItem.objects.filter(policies.items_handled_by(actor))
+    if status == "open":
+        qs = qs.filter(status__in=[IntakeItem.Status.NEW, IntakeItem.Status.IN_PROGRESS])
+    elif status:
+        qs = qs.filter(status=status)
+    if assigned_to_me:
+        qs = qs.filter(assigned_to_id=actor.user_id)
+    urgency = Case(
+        When(
+            Q(
+                kind="report",
+                protection_assessed_at__isnull=True,
+                needs_protection_now=TriState.YES,
+            ),
+            then=Value(0),
+        ),
+        When(Q(kind="report", protection_assessed_at__isnull=True), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        qs.annotate(urgency=urgency)
+        .select_related("child", "school", "assigned_to", "owner_unit")
+        .order_by("urgency", "received_at", "pk")
+    )
+
+
+def queue_counts(*, actor: Actor) -> dict[str, int]:
+    base = IntakeItem.objects.filter(policies.items_handled_by(actor))
+    today_start = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+    )
+    return {
+        "open": base.filter(
+            status__in=[IntakeItem.Status.NEW, IntakeItem.Status.IN_PROGRESS]
+        ).count(),
+        "unassigned": base.filter(status=IntakeItem.Status.NEW, assigned_to__isnull=True).count(),
+        "protection_overdue": base.filter(
+            kind="report", protection_assessed_at__isnull=True, received_at__lt=today_start
+        ).count(),
+    }
+
+
+def item_get_for_handling(*, actor: Actor, item_id: UUID) -> IntakeItem:
+    item = (
+        IntakeItem.objects.filter(pk=item_id, municipality_id=actor.tenant_id)
+        .select_related(
+            "child",
+            "school",
+            "owner_unit",
+            "assigned_to",
+            "created_by",
+            "routed_by_rule",
+            "handed_over_to",
+            "protection_assessed_by",
+            "decided_by",
+            "extended_by",
+            "feedback_given_by",
+            "consent",
+        )
+        .first()
+    )
+    if item is None or not policies.can_handle_item(actor, item_ref(item)):
+        raise NotFound
+    return item
+
+
+def item_for_update(*, actor: Actor, item_id: UUID) -> IntakeItem:
+    item = (
+        IntakeItem.objects.select_for_update()
+        .filter(pk=item_id, municipality_id=actor.tenant_id)
+        .first()
+    )
+    if item is None:
+        raise NotFound
+    return item
+
+
+def assignable_workers(*, item: IntakeItem) -> list[User]:
+    """Social workers of the receiving unit today."""
+    rows = (
+        RoleAssignment.objects.valid_on(timezone.localdate())
+        .filter(unit_id=item.owner_unit_id, role__in=SOCIAL_SERVICES_ROLES)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    seen: dict[UUID, User] = {}
+    for row in rows:
+        seen.setdefault(row.user_id, row.user)
+    return list(seen.values())
+
+
+def unit_staff_to_notify(*, unit_id: UUID) -> list[User]:
+    rows = (
+        RoleAssignment.objects.valid_on(timezone.localdate())
+        .filter(unit_id=unit_id, role__in=INTAKE_ROLES | {Role.UNIT_HEAD, Role.TEAM_SOCIAL_WORKER})
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [r.user for r in rows]
+
+
+def school_leaders(*, school_id: UUID) -> list[User]:
+    """The principal or preschool head of a school today."""
+    rows = (
+        RoleAssignment.objects.valid_on(timezone.localdate())
+        .filter(unit_id=school_id, role__in=SCHOOL_LEADER_ROLES)
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [r.user for r in rows]
+
+
+def school_contact_users(*, school_id: UUID) -> list[User]:
+    today = timezone.localdate()
+    rows = (
+        SchoolContact.objects.filter(school_id=school_id, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .select_related("social_worker")
+    )
+    return [r.social_worker for r in rows]
+
+
+def teams_for_handover(*, actor: Actor) -> list[tuple[Unit, TeamProfile | None]]:
+    teams = list(
+        Unit.objects.filter(municipality_id=actor.tenant_id, kind=Unit.Kind.TEAM)
+        .filter(domain="social_services")
+        .valid_on(timezone.localdate())
+        .order_by("name", "pk")
+    )
+    profiles = {p.team_id: p for p in TeamProfile.objects.filter(team__in=teams)}
+    return [(t, profiles.get(t.pk)) for t in teams]
+
+
+def team_school_member(*, team_id: UUID, school_id: UUID) -> User | None:
+    row = (
+        TeamSchoolContact.objects.filter(team_id=team_id, school_id=school_id)
+        .select_related("member")
+        .first()
+    )
+    return row.member if row is not None else None
+
+
+def consultation_queue(*, actor: Actor, status: str = "open") -> QuerySet[Consultation]:
+    qs = Consultation.objects.filter(policies.consultations_handled_by(actor))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("school", "routed_to").order_by("created_at", "pk")
+
+
+def consultation_get_for_handling(*, actor: Actor, consultation_id: UUID) -> Consultation:
+    consultation = (
+        Consultation.objects.filter(pk=consultation_id, municipality_id=actor.tenant_id)
+        .select_related("school", "routed_to", "asked_by", "answered_by")
+        .first()
+    )
+    if consultation is None or not policies.can_answer_consultation(
+        actor, consultation.routed_to_id, consultation.municipality_id
+    ):
+        raise NotFound
+    return consultation
+
+
+# ---------------------------------------------------------------------------------------------
+# School side
+
+
+@dataclass(frozen=True)
+class SentView:
+    """What the school side sees of an item it sent: its own submission, the receipt, the
+    status, and the outcome only when feedback was asked for and given (SoL 19 kap. 6 §)."""
+
+    item: IntakeItem
+    outcome: str  # the decision's label, or ""
+    feedback_given_on: datetime.date | None
+
+    @property
+    def status_label(self) -> str:
+        from django.utils.translation import gettext as _
+
+        if self.outcome:
+            return str(_("Återkoppling lämnad"))
+        if self.item.status == IntakeItem.Status.HANDED_OVER:
+            return str(_("Överlämnad till team"))
+        return str(_("Mottagen av socialtjänsten"))
+
+
+def sent_view(item: IntakeItem) -> SentView:
+    shown = item.feedback_given_at is not None and item.decision
+    return SentView(
+        item=item,
+        outcome=str(item.get_decision_display()) if shown else "",
+        feedback_given_on=timezone.localdate(item.feedback_given_at) if shown else None,
+    )
+
+
+def sent_items(*, actor: Actor, limit: int = 50) -> list[SentView]:
+    rows = (
+        IntakeItem.objects.filter(policies.items_sent_visible_to(actor))
+        .select_related("child", "school", "owner_unit", "created_by")
+        .order_by("-received_at", "pk")[:limit]
+    )
+    return [sent_view(item) for item in rows]
+
+
+def sent_item_get(*, actor: Actor, item_id: UUID) -> SentView:
+    item = (
+        IntakeItem.objects.filter(pk=item_id, municipality_id=actor.tenant_id)
+        .select_related("child", "school", "owner_unit", "created_by", "consultation")
+        .first()
+    )
+    if item is None or not policies.can_view_as_sender(actor, item_ref(item)):
+        raise NotFound
+    return sent_view(item)
+
+
+def sent_consultations(*, actor: Actor, limit: int = 50) -> list[Consultation]:
+    return list(
+        Consultation.objects.filter(policies.consultations_sent_visible_to(actor))
+        .select_related("school", "routed_to", "converted_to")
+        .order_by("-created_at", "pk")[:limit]
+    )
+
+
+def sent_consultation_get(*, actor: Actor, consultation_id: UUID) -> Consultation:
+    consultation = (
+        Consultation.objects.filter(pk=consultation_id, municipality_id=actor.tenant_id)
+        .select_related("school", "routed_to", "answered_by")
+        .first()
+    )
+    if consultation is None or not policies.can_view_consultation_as_sender(
+        actor, consultation.asked_by_id, consultation.school_id, consultation.municipality_id
+    ):
+        raise NotFound
+    return consultation

@@ -1,0 +1,982 @@
+"""Writes of the one way in (STYLE P2): send a consultation, a report or a support request;
+intake's handling of each; supplements. Every write enforces its policy, runs in one
+transaction with its audit entry, and is safe to repeat (request ids, set-once steps)."""
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from samverkan.access.actor import Actor
+from samverkan.access.decisions import enforce
+from samverkan.access.models import User
+from samverkan.audit import services as audit
+from samverkan.audit.models import AuditAction
+from samverkan.children import selectors as child_selectors
+from samverkan.children.models import Child, Note
+from samverkan.consent import selectors as consent_selectors
+from samverkan.consent.models import ConsentPurpose
+from samverkan.consent.rules import age_on
+from samverkan.core.errors import AccessDenied, ConcurrentEdit, NotFound
+from samverkan.core.models import RecordCategory, SecrecyDomain
+from samverkan.notifications import services as notification_services
+from samverkan.organisations.models import Unit
+
+from . import deadlines, policies, routing, selectors, text_checks
+from .errors import (
+    ActionInvalid,
+    AlreadyRecorded,
+    NoReceivingUnit,
+    PossibleName,
+    SubmissionInvalid,
+)
+from .models import (
+    AgeGroup,
+    Consultation,
+    IntakeItem,
+    IntakeNote,
+    ItemKind,
+    ReferenceCounter,
+    Supplement,
+    TriState,
+)
+
+REPORTING_DUTY = "reporting_duty"  # audit purpose: OSL 10 kap. 28 § with SoL 19 kap. 1 §
+REPORTING_DUTY_BASIS = "OSL 10 kap. 28 §; SoL (2025:400) 19 kap. 1 §"
+PREFIXES = {ItemKind.CONSULTATION: "KONS", ItemKind.REPORT: "ANM", ItemKind.SUPPORT_REQUEST: "BEG"}
+AGE_GROUP_RANGES = {
+    AgeGroup.PRESCHOOL: (0, 5),
+    AgeGroup.YOUNG: (6, 9),
+    AgeGroup.MIDDLE: (10, 12),
+    AgeGroup.TEEN: (13, 15),
+    AgeGroup.OLDER: (16, 20),
+}
+NOTIFY_NEW = "intake.new_item"
+NOTIFY_ASSIGNED = "intake.assigned"
+NOTIFY_ANSWERED = "intake.consultation_answered"
+NOTIFY_FEEDBACK = "intake.feedback"
+NOTIFY_HANDOVER = "intake.handover"
+
+
+def next_reference(*, municipality_id: UUID, kind: str, year: int) -> str:
+    """The next number of the municipality's yearly series for the kind (ANM-2026-000042).
+    The counter row is locked for the rest of the caller's transaction."""
+    prefix = PREFIXES[ItemKind(kind)]
+    counter = (
+        ReferenceCounter.objects.select_for_update()
+        .filter(municipality_id=municipality_id, year=year, prefix=prefix)
+        .first()
+    )
+    if counter is None:
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.create(
+                    municipality_id=municipality_id, year=year, prefix=prefix
+                )
+        except IntegrityError:
+            pass  # created by a concurrent request: lock that one
+        counter = ReferenceCounter.objects.select_for_update().get(
+            municipality_id=municipality_id, year=year, prefix=prefix
+        )
+    counter.last += 1
+    counter.save(update_fields=["last", "updated_at"])
+    return f"{prefix}-{year}-{counter.last:06d}"
+
+
+def _notify(recipients: Iterable[User], kind: str, title: str, body: str, url: str) -> None:
+    # Notifications are written in the product's language, whatever the actor's page language;
+    # they never carry data about a child (no name, no identity number).
+    with translation.override(settings.LANGUAGE_CODE):
+        notification_services.notify(
+            recipients=recipients, kind=kind, title=str(title), body=str(body), url=url
+        )
+
+
+def _required(errors: dict[str, list[str]], field: str, value: str, message: str) -> None:
+    if not value.strip():
+        errors.setdefault(field, []).append(message)
+
+
+def _school(actor: Actor, school_id: UUID) -> Unit:
+    enforce(policies.can_send_from(actor, school_id))
+    school = Unit.objects.filter(pk=school_id, municipality_id=actor.tenant_id).first()
+    if school is None:
+        raise NotFound
+    return school
+
+
+def _route(actor: Actor, subject: routing.Subject) -> routing.Route:
+    found = selectors.route_for(municipality_id=actor.tenant_id, subject=subject)
+    if found is None:
+        raise NoReceivingUnit
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Anonymous consultation
+
+
+def consultation_check_text(question: str, *, names_confirmed: bool) -> None:
+    """Refuse an identity number outright; ask for confirmation when a full name may be named."""
+    errors: dict[str, list[str]] = {}
+    _required(errors, "question", question, _("Skriv din fråga."))
+    if text_checks.contains_identity_number(question):
+        errors.setdefault("question", []).append(
+            _(
+                "Texten innehåller något som ser ut som ett personnummer eller "
+                "samordningsnummer. En anonym konsultation får inte gå att koppla till ett "
+                "barn: ta bort numret. Vill du berätta vem barnet är, gör en orosanmälan eller "
+                "en begäran om stöd i stället."
+            )
+        )
+    if errors:
+        raise SubmissionInvalid(details=errors)
+    names = text_checks.possible_full_names(question)
+    if names and not names_confirmed:
+        raise PossibleName(
+            details={
+                "question": [
+                    _(
+                        "Texten kan innehålla ett fullständigt namn (%(names)s). Ett namn gör "
+                        "konsultationen möjlig att koppla till ett barn. Ta bort namnet, eller "
+                        "bekräfta att det inte är barnets eller familjens namn."
+                    )
+                    % {"names": ", ".join(names)}
+                ]
+            }
+        )
+
+
+def consultation_submit(
+    *,
+    actor: Actor,
+    school_id: UUID,
+    age_group: str,
+    question: str,
+    names_confirmed: bool = False,
+    request_id: UUID | None = None,
+) -> Consultation:
+    """Send an anonymous consultation to the school's receiving unit. A repeated request id
+    returns the first consultation."""
+    if request_id is not None:
+        existing = Consultation.objects.filter(
+            asked_by_id=actor.user_id, request_id=request_id
+        ).first()
+        if existing is not None:
+            return existing
+    errors: dict[str, list[str]] = {}
+    if age_group not in AgeGroup.values:
+        errors["age_group"] = [_("Välj barnets åldersgrupp.")]
+    try:
+        consultation_check_text(question, names_confirmed=names_confirmed)
+    except SubmissionInvalid as error:
+        errors.update(error.details)
+    if errors:
+        raise SubmissionInvalid(details=errors)
+    with transaction.atomic():
+        school = _school(actor, school_id)
+        found = _route(
+            actor,
+            routing.Subject(
+                kind=ItemKind.CONSULTATION,
+                school_id=school.pk,
+                area_id=school.residential_area_id,
+                age_range=AGE_GROUP_RANGES[AgeGroup(age_group)],
+            ),
+        )
+        consultation = Consultation.objects.create(
+            municipality_id=actor.tenant_id,
+            reference=next_reference(
+                municipality_id=actor.tenant_id,
+                kind=ItemKind.CONSULTATION,
+                year=timezone.localdate().year,
+            ),
+            school=school,
+            asked_by_id=actor.user_id,
+            age_group=age_group,
+            question=question.strip(),
+            routed_to_id=found.unit_id,
+            routed_by_rule_id=found.rule_id,
+            routing_reason=found.reason[:200],
+            request_id=request_id,
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            event="intake.consultation_sent",
+            subject=consultation,
+            grant=policies.can_send_from(actor, school.pk).grant,
+            details={"reference": consultation.reference, "routed_to": str(found.unit_id)},
+        )
+        _notify(
+            selectors.unit_staff_to_notify(unit_id=found.unit_id),
+            NOTIFY_NEW,
+            _("Ny konsultation %(ref)s från %(school)s")
+            % {"ref": consultation.reference, "school": school.name},
+            _("En anonym konsultation väntar på svar."),
+            reverse("intake:consultation_handle", args=[consultation.pk]),
+        )
+    return consultation
+
+
+@transaction.atomic
+def consultation_answer(*, actor: Actor, consultation_id: UUID, answer: str) -> Consultation:
+    """Answer a consultation once; the asker is told. The same answer again is a no-op."""
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.status == Consultation.Status.ANSWERED:
+        if consultation.answer == answer.strip():
+            return consultation
+        raise AlreadyRecorded(_("Konsultationen är redan besvarad."))
+    errors: dict[str, list[str]] = {}
+    _required(errors, "answer", answer, _("Skriv ett svar."))
+    if text_checks.contains_identity_number(answer):
+        errors.setdefault("answer", []).append(
+            _("Svaret innehåller något som ser ut som ett personnummer. Ta bort det.")
+        )
+    if errors:
+        raise ActionInvalid(details=errors)
+    consultation.answer = answer.strip()
+    consultation.answered_by_id = actor.user_id
+    consultation.answered_at = timezone.now()
+    consultation.status = Consultation.Status.ANSWERED
+    consultation.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="intake.consultation_answered",
+        subject=consultation,
+        details={"reference": consultation.reference},
+    )
+    _notify(
+        [consultation.asked_by],
+        NOTIFY_ANSWERED,
+        _("Svar på konsultation %(ref)s") % {"ref": consultation.reference},
+        _("Socialtjänsten har svarat på din konsultation."),
+        reverse("intake:consultation_sent", args=[consultation.pk]),
+    )
+    return consultation
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports of concern and support requests
+
+
+def _child_at_school(actor: Actor, child_id: UUID | None, school_id: UUID) -> Child:
+    """The child must be visible to the sender and enrolled at the sending school today."""
+    if child_id is None:
+        raise SubmissionInvalid(details={"child": [_("Välj vilket barn det gäller.")]})
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    if school_id not in relation.current_school_ids:
+        raise SubmissionInvalid(
+            details={"child": [_("Barnet går inte på den skola du skickar från.")]}
+        )
+    return child
+
+
+def _source_consultation(actor: Actor, consultation_id: UUID | None) -> Consultation | None:
+    if consultation_id is None:
+        return None
+    consultation = selectors.sent_consultation_get(actor=actor, consultation_id=consultation_id)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if IntakeItem.objects.filter(consultation_id=consultation.pk).exists():
+        raise SubmissionInvalid(
+            details={"consultation": [_("Konsultationen har redan blivit ett ärende.")]}
+        )
+    return consultation
+
+
+def _existing(actor: Actor, request_id: UUID | None) -> IntakeItem | None:
+    if request_id is None:
+        return None
+    return IntakeItem.objects.filter(created_by_id=actor.user_id, request_id=request_id).first()
+
+
+def _create_item(
+    *,
+    actor: Actor,
+    kind: str,
+    school: Unit,
+    child: Child,
+    fields: dict[str, Any],
+    wants_feedback: bool,
+    consultation: Consultation | None,
+    request_id: UUID | None,
+    purpose: str,
+    basis: str,
+) -> IntakeItem:
+    today = timezone.localdate()
+    now = timezone.now()
+    found = _route(
+        actor,
+        routing.Subject(
+            kind=kind,
+            school_id=school.pk,
+            area_id=school.residential_area_id,
+            age=age_on(child.birth_date, today),
+        ),
+    )
+    item = IntakeItem.objects.create(
+        municipality_id=actor.tenant_id,
+        child=child,
+        domain=SecrecyDomain.SOCIAL_SERVICES,
+        category=RecordCategory.SOCIAL_SITUATION,
+        owner_unit_id=found.unit_id,
+        created_by_id=actor.user_id,
+        kind=kind,
+        reference=next_reference(municipality_id=actor.tenant_id, kind=kind, year=today.year),
+        school=school,
+        received_at=now,
+        decision_due=deadlines.decision_due(today) if kind == ItemKind.REPORT else None,
+        feedback_requested_at=now if wants_feedback else None,
+        consultation=consultation,
+        routed_by_rule_id=found.rule_id,
+        routing_reason=found.reason[:200],
+        request_id=request_id,
+        **fields,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        event=f"intake.{kind}_submitted",
+        subject=item,
+        child_ids=[child.pk],
+        grant=policies.can_send_from(actor, school.pk).grant,
+        purpose=purpose,
+        details={
+            "reference": item.reference,
+            "basis": basis,
+            "routed_to": str(found.unit_id),
+            "rule": str(found.rule_id or ""),
+            "consultation": str(consultation.pk) if consultation else "",
+        },
+    )
+    title = (
+        _("Ny orosanmälan %(ref)s från %(school)s")
+        if kind == ItemKind.REPORT
+        else _("Ny begäran om stöd %(ref)s från %(school)s")
+    ) % {"ref": item.reference, "school": school.name}
+    _notify(
+        selectors.unit_staff_to_notify(unit_id=found.unit_id),
+        NOTIFY_NEW,
+        title,
+        _("Ett nytt ärende väntar i mottagningens kö."),
+        reverse("intake:item", args=[item.pk]),
+    )
+    return item
+
+
+def _submit(create: Any, actor: Actor, request_id: UUID | None) -> IntakeItem:
+    """Run a submission; a concurrent double submit with the same request id returns the first."""
+    try:
+        with transaction.atomic():
+            item: IntakeItem = create()
+            return item
+    except IntegrityError:
+        existing = _existing(actor, request_id)
+        if existing is None:
+            raise
+        return existing
+
+
+def report_submit(
+    *,
+    actor: Actor,
+    school_id: UUID,
+    child_id: UUID | None,
+    observed: str,
+    situation: str,
+    needs_protection_now: str,
+    guardians_informed: str,
+    wants_feedback: bool = True,
+    reporter_phone: str = "",
+    consultation_id: UUID | None = None,
+    request_id: UUID | None = None,
+) -> IntakeItem:
+    """A report of concern under the reporting duty (SoL 19 kap. 1 §). The reporter is the
+    signed-in person (never anonymous). It crosses to social services under OSL 10 kap. 28 §,
+    which the audit entry records as the basis."""
+    existing = _existing(actor, request_id)
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    _required(errors, "observed", observed, _("Beskriv vad du har sett eller hört."))
+    _required(errors, "situation", situation, _("Beskriv barnets situation just nu."))
+    if needs_protection_now not in TriState.values:
+        errors["needs_protection_now"] = [_("Svara på om barnet kan behöva skydd nu.")]
+    if guardians_informed not in TriState.values:
+        errors["guardians_informed"] = [_("Svara på om vårdnadshavarna känner till anmälan.")]
+    if errors:
+        raise SubmissionInvalid(details=errors)
+
+    def create() -> IntakeItem:
+        school = _school(actor, school_id)
+        child = _child_at_school(actor, child_id, school.pk)
+        consultation = _source_consultation(actor, consultation_id)
+        return _create_item(
+            actor=actor,
+            kind=ItemKind.REPORT,
+            school=school,
+            child=child,
+            fields={
+                "observed": observed.strip(),
+                "situation": situation.strip(),
+                "needs_protection_now": needs_protection_now,
+                "guardians_informed": guardians_informed,
+                "reporter_phone": reporter_phone.strip()[:40],
+            },
+            wants_feedback=wants_feedback,
+            consultation=consultation,
+            request_id=request_id,
+            purpose=REPORTING_DUTY,
+            basis=REPORTING_DUTY_BASIS,
+        )
+
+    return _submit(create, actor, request_id)
+
+
+def consents_for_request(*, child: Child, school_id: UUID) -> list[Any]:
+    """Consents in force today that let the school send a support request about the child: the
+    school is covered and the direction runs from the school to social services."""
+    views = consent_selectors.consent_views_for_child(child=child)
+    active = consent_selectors.active_consents(views=views)
+    relation = child_selectors.child_relation(child=child)
+    usable = {
+        a.consent_id
+        for a in active
+        if a.purpose in (ConsentPurpose.SUPPORT_REQUEST, ConsentPurpose.INFORMATION_EXCHANGE)
+        and a.allows(from_domain=SecrecyDomain.SCHOOL, to_domain=SecrecyDomain.SOCIAL_SERVICES)
+        and school_id in a.covered_units(relation.current_school_ids)
+    }
+    return [v for v in views if v.consent.pk in usable]
+
+
+def support_request_submit(
+    *,
+    actor: Actor,
+    school_id: UUID,
+    child_id: UUID | None,
+    support_wished: str,
+    situation: str,
+    consent_id: UUID | None,
+    guardians_informed: str = TriState.YES,
+    consultation_id: UUID | None = None,
+    request_id: UUID | None = None,
+) -> IntakeItem:
+    """A support request (R1.3) sent on a consent in force: routed like a report, handled as a
+    request. Without a consent that covers it there is no request (use a report instead)."""
+    existing = _existing(actor, request_id)
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    _required(errors, "support_wished", support_wished, _("Beskriv vilket stöd som önskas."))
+    _required(errors, "situation", situation, _("Beskriv barnets situation."))
+    if consent_id is None:
+        errors["consent"] = [
+            _(
+                "Välj det samtycke som begäran skickas med. Finns inget samtycke, registrera "
+                "det först."
+            )
+        ]
+    if errors:
+        raise SubmissionInvalid(details=errors)
+
+    def create() -> IntakeItem:
+        school = _school(actor, school_id)
+        child = _child_at_school(actor, child_id, school.pk)
+        usable = {v.consent.pk for v in consents_for_request(child=child, school_id=school.pk)}
+        if consent_id not in usable:
+            raise SubmissionInvalid(
+                details={
+                    "consent": [
+                        _(
+                            "Samtycket gäller inte nu, eller omfattar inte att skolan lämnar "
+                            "uppgifter till socialtjänsten."
+                        )
+                    ]
+                }
+            )
+        consultation = _source_consultation(actor, consultation_id)
+        return _create_item(
+            actor=actor,
+            kind=ItemKind.SUPPORT_REQUEST,
+            school=school,
+            child=child,
+            fields={
+                "support_wished": support_wished.strip(),
+                "situation": situation.strip(),
+                "guardians_informed": guardians_informed
+                if guardians_informed in TriState.values
+                else TriState.YES,
+                "consent_id": consent_id,
+            },
+            wants_feedback=False,
+            consultation=consultation,
+            request_id=request_id,
+            purpose=f"consent:{consent_id}",
+            basis="OSL 12 kap. 2–3 §§",
+        )
+
+    return _submit(create, actor, request_id)
+
+
+@transaction.atomic
+def supplement_add(
+    *, actor: Actor, item_id: UUID, body: str, request_id: UUID | None = None
+) -> Supplement:
+    """Add to a sent item (the original text never changes); the receiving unit is told."""
+    view = selectors.sent_item_get(actor=actor, item_id=item_id)
+    enforce(policies.can_supplement(actor, selectors.item_ref(view.item)))
+    if request_id is not None:
+        existing = Supplement.objects.filter(author_id=actor.user_id, request_id=request_id).first()
+        if existing is not None:
+            return existing
+    if not body.strip():
+        raise SubmissionInvalid(details={"body": [_("Skriv det du vill komplettera med.")]})
+    supplement = Supplement.objects.create(
+        item=view.item, author_id=actor.user_id, body=body.strip(), request_id=request_id
+    )
+    item = view.item
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        event="intake.supplement_added",
+        subject=item,
+        child_ids=[item.child_id],
+        purpose=REPORTING_DUTY if item.kind == ItemKind.REPORT else f"consent:{item.consent_id}",
+        details={"reference": item.reference, "supplement": str(supplement.pk)},
+    )
+    recipients = [item.assigned_to] if item.assigned_to else []
+    recipients += selectors.unit_staff_to_notify(unit_id=item.owner_unit_id)
+    _notify(
+        recipients,
+        NOTIFY_NEW,
+        _("Komplettering till %(ref)s") % {"ref": item.reference},
+        _("Skolan har kompletterat ett ärende."),
+        reverse("intake:item", args=[item.pk]),
+    )
+    return supplement
+
+
+@transaction.atomic
+def feedback_request(*, actor: Actor, item_id: UUID) -> IntakeItem:
+    """The reporter asks for feedback after submitting (SoL 19 kap. 6 §): due at once when the
+    decision is already made."""
+    view = selectors.sent_item_get(actor=actor, item_id=item_id)
+    item = IntakeItem.objects.select_for_update().get(pk=view.item.pk)
+    if item.created_by_id != actor.user_id:
+        raise AccessDenied(reason="not_reporter")
+    if item.kind != ItemKind.REPORT or item.feedback_requested_at is not None:
+        return item
+    item.feedback_requested_at = timezone.now()
+    item.version += 1
+    item.save(update_fields=["feedback_requested_at", "version", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="intake.feedback_requested",
+        subject=item,
+        child_ids=[item.child_id],
+        purpose=REPORTING_DUTY,
+        details={"reference": item.reference},
+    )
+    return item
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake's handling
+
+
+def item_read(*, actor: Actor, item_id: UUID) -> IntakeItem:
+    """Open an item for handling: an audited read."""
+    with transaction.atomic():
+        item = selectors.item_get_for_handling(actor=actor, item_id=item_id)
+        decision = policies.can_handle_item(actor, selectors.item_ref(item))
+        audit.record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            event="intake.item_viewed",
+            subject=item,
+            child_ids=[item.child_id],
+            grant=decision.grant,
+            purpose=decision.basis,
+            details={"reference": item.reference},
+        )
+    return item
+
+
+def sent_item_read(*, actor: Actor, item_id: UUID) -> selectors.SentView:
+    """The school side opens what it sent: an audited read of its own submission."""
+    with transaction.atomic():
+        view = selectors.sent_item_get(actor=actor, item_id=item_id)
+        decision = policies.can_view_as_sender(actor, selectors.item_ref(view.item))
+        audit.record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            event="intake.sent_item_viewed",
+            subject=view.item,
+            child_ids=[view.item.child_id],
+            grant=decision.grant,
+            details={"reference": view.item.reference, "outcome_shown": bool(view.outcome)},
+        )
+    return view
+
+
+def queue_read(*, actor: Actor, status: str = "open", assigned_to_me: bool = False) -> list[Any]:
+    """The intake queue's page: one audited read naming every child listed."""
+    enforce(policies.can_work_intake(actor))
+    with transaction.atomic():
+        items = list(
+            selectors.queue(actor=actor, status=status, assigned_to_me=assigned_to_me)[
+                : selectors.QUEUE_PAGE_SIZE
+            ]
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.SEARCH,
+            event="intake.queue_viewed",
+            object_type="intake.intakeitem",
+            child_ids=sorted({str(i.child_id) for i in items}),
+            details={"status": status[:20], "rows": len(items)},
+        )
+    return items
+
+
+def _locked(actor: Actor, item_id: UUID, version: int | None) -> IntakeItem:
+    item = selectors.item_for_update(actor=actor, item_id=item_id)
+    if not policies.can_handle_item(actor, selectors.item_ref(item)):
+        raise NotFound
+    if version is not None and version != item.version:
+        raise ConcurrentEdit
+    return item
+
+
+def _bump(item: IntakeItem, *fields: str) -> None:
+    item.version += 1
+    item.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _record_change(actor: Actor, item: IntakeItem, event: str, **details: Any) -> None:
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event=event,
+        subject=item,
+        child_ids=[item.child_id],
+        purpose="intake_remit",
+        details={"reference": item.reference, **details},
+    )
+
+
+@transaction.atomic
+def item_assign(
+    *, actor: Actor, item_id: UUID, user_id: UUID, version: int | None = None
+) -> IntakeItem:
+    item = _locked(actor, item_id, None)
+    enforce(policies.can_assign(actor, selectors.item_ref(item)))
+    if item.assigned_to_id == user_id:
+        return item  # the same assignment again
+    if version is not None and version != item.version:
+        raise ConcurrentEdit
+    workers = {u.pk: u for u in selectors.assignable_workers(item=item)}
+    if user_id not in workers:
+        raise ActionInvalid(details={"assigned_to": [_("Välj en handläggare i mottagande enhet.")]})
+    item.assigned_to_id = user_id
+    item.assigned_at = timezone.now()
+    if item.status == IntakeItem.Status.NEW:
+        item.status = IntakeItem.Status.IN_PROGRESS
+    _bump(item, "assigned_to", "assigned_at", "status")
+    _record_change(actor, item, "intake.assigned", assigned_to=str(user_id))
+    if user_id != actor.user_id:
+        _notify(
+            [workers[user_id]],
+            NOTIFY_ASSIGNED,
+            _("Du har tilldelats %(ref)s") % {"ref": item.reference},
+            _("Ett ärende i mottagningen har tilldelats dig."),
+            reverse("intake:item", args=[item.pk]),
+        )
+    return item
+
+
+@transaction.atomic
+def protection_assessment_record(
+    *, actor: Actor, item_id: UUID, protection_needed: bool | None, assessment: str
+) -> IntakeItem:
+    """The immediate protection assessment (SoL 20 kap. 1 §), recorded once."""
+    item = _locked(actor, item_id, None)
+    enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    if item.kind != ItemKind.REPORT:
+        raise ActionInvalid(_("Skyddsbedömning görs för orosanmälningar."))
+    if item.protection_assessed_at is not None:
+        if item.protection_assessed_by_id == actor.user_id and (
+            item.protection_assessment == assessment.strip()
+        ):
+            return item
+        raise AlreadyRecorded(_("Skyddsbedömningen är redan registrerad."))
+    errors: dict[str, list[str]] = {}
+    if protection_needed is None:
+        errors["protection_needed"] = [_("Ange om barnet behöver skydd omedelbart.")]
+    _required(errors, "assessment", assessment, _("Skriv skyddsbedömningen."))
+    if errors:
+        raise ActionInvalid(details=errors)
+    item.protection_needed = protection_needed
+    item.protection_assessment = assessment.strip()
+    item.protection_assessed_at = timezone.now()
+    item.protection_assessed_by_id = actor.user_id
+    if item.status == IntakeItem.Status.NEW:
+        item.status = IntakeItem.Status.IN_PROGRESS
+    _bump(
+        item,
+        "protection_needed",
+        "protection_assessment",
+        "protection_assessed_at",
+        "protection_assessed_by",
+        "status",
+    )
+    _record_change(
+        actor, item, "intake.protection_assessed", protection_needed=bool(protection_needed)
+    )
+    return item
+
+
+@transaction.atomic
+def decision_extend(
+    *,
+    actor: Actor,
+    item_id: UUID,
+    new_due: datetime.date | None,
+    reason: str,
+    version: int | None = None,
+) -> IntakeItem:
+    """Extend the 14 days (20 kap. 2 §) only with a recorded exceptional reason."""
+    item = _locked(actor, item_id, version)
+    enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    if item.kind != ItemKind.REPORT:
+        raise ActionInvalid(_("Förhandsbedömningens tidsfrist gäller orosanmälningar."))
+    if item.decided_at is not None:
+        raise AlreadyRecorded(_("Beslutet är redan fattat."))
+    errors: dict[str, list[str]] = {}
+    current = item.extended_due or item.decision_due
+    if new_due is None:
+        errors["new_due"] = [_("Ange ett nytt datum.")]
+    elif current is not None and new_due <= current:
+        errors["new_due"] = [
+            _("Det nya datumet måste vara senare än %(date)s.") % {"date": current.isoformat()}
+        ]
+    _required(
+        errors,
+        "reason",
+        reason,
+        _("Ange det synnerliga skälet till att förhandsbedömningen tar längre tid."),
+    )
+    if errors:
+        raise ActionInvalid(details=errors)
+    item.extended_due = new_due
+    item.extension_reason = reason.strip()
+    item.extended_by_id = actor.user_id
+    _bump(item, "extended_due", "extension_reason", "extended_by")
+    _record_change(
+        actor,
+        item,
+        "intake.decision_extended",
+        new_due=new_due.isoformat() if new_due else "",
+    )
+    return item
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    actor: Actor,
+    item_id: UUID,
+    decision: str,
+    reason: str,
+    give_feedback_now: bool = False,
+) -> IntakeItem:
+    """The initial assessment decision (20 kap. 2 §), recorded once. With `give_feedback_now`
+    the reporter who asked is told the outcome at once."""
+    item = _locked(actor, item_id, None)
+    enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    if item.kind != ItemKind.REPORT:
+        raise ActionInvalid(_("Beslut om att inleda utredning gäller orosanmälningar."))
+    if item.decided_at is not None:
+        if item.decision == decision and item.decided_by_id == actor.user_id:
+            return item
+        raise AlreadyRecorded(_("Beslutet är redan registrerat."))
+    errors: dict[str, list[str]] = {}
+    if decision not in IntakeItem.Decision.values:
+        errors["decision"] = [_("Välj beslut: inleda, inte inleda eller utredning pågår redan.")]
+    if item.protection_assessed_at is None:
+        errors.setdefault("decision", []).append(_("Registrera skyddsbedömningen innan beslutet."))
+    if errors:
+        raise ActionInvalid(details=errors)
+    item.decision = decision
+    item.decision_reason = reason.strip()
+    item.decided_at = timezone.now()
+    item.decided_by_id = actor.user_id
+    item.status = IntakeItem.Status.DECIDED
+    _bump(item, "decision", "decision_reason", "decided_at", "decided_by", "status")
+    _record_change(actor, item, "intake.decided", decision=decision)
+    if give_feedback_now and item.feedback_requested_at is not None:
+        _give_feedback(actor, item)
+    return item
+
+
+def _give_feedback(actor: Actor, item: IntakeItem) -> None:
+    item.feedback_given_at = timezone.now()
+    item.feedback_given_by_id = actor.user_id
+    _bump(item, "feedback_given_at", "feedback_given_by")
+    # Disclosure to the reporter of the outcome only (OSL 26 kap. 9 a §).
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="intake.feedback_given",
+        subject=item,
+        child_ids=[item.child_id],
+        purpose="feedback:OSL 26 kap. 9 a §",
+        details={"reference": item.reference, "decision": item.decision},
+    )
+    reporter = item.created_by
+    if reporter is not None:
+        _notify(
+            [reporter],
+            NOTIFY_FEEDBACK,
+            _("Återkoppling på %(ref)s") % {"ref": item.reference},
+            _("Socialtjänsten har lämnat återkoppling på din anmälan."),
+            reverse("intake:sent_item", args=[item.pk]),
+        )
+
+
+@transaction.atomic
+def feedback_give(*, actor: Actor, item_id: UUID) -> IntakeItem:
+    """Tell the reporter the outcome (SoL 19 kap. 6 §): once, after the decision, when asked."""
+    item = _locked(actor, item_id, None)
+    enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    if item.feedback_given_at is not None:
+        return item
+    if item.decided_at is None:
+        raise ActionInvalid(_("Återkoppling lämnas när beslutet är fattat."))
+    if item.feedback_requested_at is None:
+        raise ActionInvalid(_("Anmälaren har inte bett om återkoppling."))
+    _give_feedback(actor, item)
+    return item
+
+
+@transaction.atomic
+def meeting_offer(*, actor: Actor, item_id: UUID, participants: list[str], note: str) -> IntakeItem:
+    """Record that a meeting was offered (SoL 19 kap. 5 §) and with whom."""
+    item = _locked(actor, item_id, None)
+    enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    allowed = {"child", "guardians", "reporter"}
+    chosen = [p for p in participants if p in allowed]
+    if not chosen:
+        raise ActionInvalid(
+            details={
+                "participants": [
+                    _("Välj vem mötet erbjuds: barnet, vårdnadshavarna och/eller anmälaren.")
+                ]
+            }
+        )
+    if item.meeting_offered_at is not None and sorted(item.meeting_with) == sorted(chosen):
+        return item
+    item.meeting_offered_at = timezone.now()
+    item.meeting_with = sorted(chosen)
+    item.meeting_note = note.strip()
+    _bump(item, "meeting_offered_at", "meeting_with", "meeting_note")
+    _record_change(actor, item, "intake.meeting_offered", participants=sorted(chosen))
+    return item
+
+
+@transaction.atomic
+def handover(*, actor: Actor, item_id: UUID, team_id: UUID | None, note: str) -> IntakeItem:
+    """Hand a support request (or a decided report) over to a team (R2.8): the team gets the
+    child in its caseload, and the team's member responsible for the school and the school's
+    principal are each told to contact the other."""
+    item = _locked(actor, item_id, None)
+    enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    if item.handed_over_to_id is not None:
+        if item.handed_over_to_id == team_id:
+            return item
+        raise AlreadyRecorded(_("Ärendet är redan överlämnat."))
+    if item.kind == ItemKind.REPORT and item.decided_at is None:
+        raise ActionInvalid(_("En orosanmälan lämnas över först när beslutet är fattat."))
+    teams = {t.pk: t for t, _profile in selectors.teams_for_handover(actor=actor)}
+    if team_id not in teams:
+        raise ActionInvalid(details={"team": [_("Välj ett team.")]})
+    team = teams[team_id]
+    item.handed_over_to = team
+    item.handed_over_at = timezone.now()
+    item.handover_note = note.strip()
+    item.status = IntakeItem.Status.HANDED_OVER
+    _bump(item, "handed_over_to", "handed_over_at", "handover_note", "status")
+    Note.objects.create(
+        municipality_id=item.municipality_id,
+        child_id=item.child_id,
+        domain=SecrecyDomain.SOCIAL_SERVICES,
+        category=RecordCategory.SOCIAL_SITUATION,
+        owner_unit=team,
+        created_by_id=actor.user_id,
+        title=str(_("Överlämnat från mottagningen (%(ref)s)") % {"ref": item.reference}),
+        body=note.strip() or str(_("Överlämnat utan kommentar.")),
+    )
+    _record_change(actor, item, "intake.handed_over", team=str(team.pk))
+    member = selectors.team_school_member(team_id=team.pk, school_id=item.school_id)
+    leaders = selectors.school_leaders(school_id=item.school_id)
+    school = Unit.objects.get(pk=item.school_id)
+    team_recipients = [member] if member else selectors.unit_staff_to_notify(unit_id=team.pk)
+    contact = member.get_full_name() if member else team.name
+    _notify(
+        team_recipients,
+        NOTIFY_HANDOVER,
+        _("Nytt ärende till %(team)s: %(ref)s") % {"team": team.name, "ref": item.reference},
+        _("Kontakta rektor på %(school)s om ärendet.") % {"school": school.name},
+        reverse("children:detail", args=[item.child_id]),
+    )
+    _notify(
+        leaders,
+        NOTIFY_HANDOVER,
+        _("%(ref)s har lämnats över till %(team)s") % {"ref": item.reference, "team": team.name},
+        _("Kontakta %(contact)s i %(team)s om fortsatt stöd.")
+        % {"contact": contact, "team": team.name},
+        reverse("intake:sent_item", args=[item.pk]),
+    )
+    return item
+
+
+@transaction.atomic
+def intake_note_add(
+    *, actor: Actor, item_id: UUID, body: str, request_id: UUID | None = None
+) -> IntakeNote:
+    item = _locked(actor, item_id, None)
+    if request_id is not None:
+        existing = IntakeNote.objects.filter(author_id=actor.user_id, request_id=request_id).first()
+        if existing is not None:
+            return existing
+    if not body.strip():
+        raise ActionInvalid(details={"body": [_("Skriv anteckningen.")]})
+    note = IntakeNote.objects.create(
+        item=item, author_id=actor.user_id, body=body.strip(), request_id=request_id
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        event="intake.note_added",
+        subject=item,
+        child_ids=[item.child_id],
+        purpose="intake_remit",
+        details={"reference": item.reference, "note": str(note.pk)},
+    )
+    return note
+
+
+def new_request_id() -> uuid.UUID:
+    return uuid.uuid4()
