@@ -51,12 +51,14 @@ def decision_due(received_on: datetime.date) -> datetime.date:
 
 
 def feedback_due(
-    decided_on: datetime.date | None, requested_on: datetime.date | None
+    decided_on: datetime.date | None,
+    requested_on: datetime.date | None,
+    asked_after_decision: bool = False,
 ) -> datetime.date | None:
     """None until there is both a decision and a request for feedback."""
     if decided_on is None or requested_on is None:
         return None
-    if requested_on > decided_on:
+    if asked_after_decision or requested_on > decided_on:
         return requested_on  # asked after the decision: at once
     return period_end(decided_on, FEEDBACK_DAYS)
 
@@ -82,6 +84,7 @@ class ItemFacts:
     decided_on: datetime.date | None
     feedback_requested_on: datetime.date | None
     feedback_given_on: datetime.date | None
+    feedback_asked_after_decision: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,9 @@ def evaluate(facts: ItemFacts, today: datetime.date) -> Deadlines:
             protection = _flag(facts.received_on, today)
         decision_date = facts.extended_due or facts.decision_due or decision_due(facts.received_on)
         decision = Flag.DONE if facts.decided_on is not None else _flag(decision_date, today)
-    feedback_date = feedback_due(facts.decided_on, facts.feedback_requested_on)
+    feedback_date = feedback_due(
+        facts.decided_on, facts.feedback_requested_on, facts.feedback_asked_after_decision
+    )
     if facts.feedback_requested_on is None or facts.kind != "report":
         feedback = Flag.NOT_APPLICABLE
     elif facts.feedback_given_on is not None:

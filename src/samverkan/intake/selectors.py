@@ -23,8 +23,10 @@ from . import deadlines, policies, routing
 from .models import (
     Consultation,
     IntakeItem,
+    IntakeNote,
     RoutingRule,
     RoutingSettings,
+    Supplement,
     TeamProfile,
     TeamSchoolContact,
     TriState,
@@ -56,6 +58,11 @@ def item_facts(item: IntakeItem) -> deadlines.ItemFacts:
         decided_on=day(item.decided_at),
         feedback_requested_on=day(item.feedback_requested_at),
         feedback_given_on=day(item.feedback_given_at),
+        feedback_asked_after_decision=(
+            item.decided_at is not None
+            and item.feedback_requested_at is not None
+            and item.feedback_requested_at > item.decided_at
+        ),
     )
 
 
@@ -277,6 +284,37 @@ def team_school_member(*, team_id: UUID, school_id: UUID) -> User | None:
         .first()
     )
     return row.member if row is not None else None
+
+
+def item_supplements(*, item: IntakeItem) -> QuerySet[Supplement]:
+    """The school's additions to an item its handler has opened, oldest first."""
+    return (
+        Supplement.objects.filter(item_id=item.pk)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
+def item_notes(*, item: IntakeItem) -> QuerySet[IntakeNote]:
+    """Intake's working notes on an item its handler has opened, oldest first."""
+    return (
+        IntakeNote.objects.filter(item_id=item.pk)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
+def reporter_roles(*, item: IntakeItem) -> list[str]:
+    """The reporter's roles at the sending school on the day the item was received."""
+    if item.created_by_id is None:
+        return []
+    rows = (
+        RoleAssignment.objects.valid_on(timezone.localdate(item.received_at))
+        .filter(user_id=item.created_by_id, unit_id=item.school_id)
+        .order_by("pk")
+        .values_list("role", flat=True)
+    )
+    return [str(Role(role).label) for role in rows]
 
 
 def consultation_queue(*, actor: Actor, status: str = "open") -> QuerySet[Consultation]:
