@@ -23,6 +23,7 @@ from . import data
 from .data import SchoolSpec
 from .errors import DemoInvalidSize, DemoMunicipalityExists
 from .families import BATCH_SIZE, FamilyBuilder
+from .intake import build_intake
 
 MAX_CHILDREN = 1_000_000
 LOAD_PAGE_CACHE_KIB = 256 * 1024
@@ -69,6 +70,7 @@ def demo_load(
     name: str = data.DEFAULT_NAME,
     if_empty: bool = False,
     stdout: Writer | None = None,
+    intake_items: int | None = None,
 ) -> DemoResult:
     """Create the demo municipality with `children` children, the same for the same seed and
     day. Refuse when the code is taken, or with `if_empty` leave it as it is. Not audited: no
@@ -82,7 +84,10 @@ def demo_load(
             return DemoResult(code=code, name=existing.name, created=False)
         raise DemoMunicipalityExists(DemoMunicipalityExists.message % {"code": code})
     with _sqlite_page_cache():
-        result = _Loader(seed=seed, code=code, stdout=stdout).load(name=name, children=children)
+        items = children // 50 if intake_items is None else intake_items
+        result = _Loader(seed=seed, code=code, stdout=stdout).load(
+            name=name, children=children, intake_items=items
+        )
     return replace(result, seconds=time.monotonic() - started)
 
 
@@ -136,7 +141,7 @@ class _Loader:
         if self.stdout is not None:
             self.stdout.write(message + "\n")
 
-    def load(self, *, name: str, children: int) -> DemoResult:
+    def load(self, *, name: str, children: int, intake_items: int = 0) -> DemoResult:
         self.municipality = Municipality.objects.create(id=self.uuid(), name=name, code=self.code)
         self._build_units()
         workers, former = self._build_staff()
@@ -152,6 +157,17 @@ class _Loader:
             now=self.now,
             school_year=self.school_year,
         ).build(children, self.say)
+        items = build_intake(
+            rng=self.rng,
+            new_id=self.uuid,
+            municipality=self.municipality,
+            units=self.units,
+            users=self.users,
+            assignments=self.assignments,
+            items=intake_items,
+            now=self.now,
+        )
+        self.say(f"{items} inkomna ärenden skapade.")
         return DemoResult(
             code=self.code,
             name=name,

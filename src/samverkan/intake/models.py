@@ -120,7 +120,7 @@ class Consultation(BaseModel):
         ANSWERED = "answered", _("Besvarad")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(_("diarienummer"), max_length=20, unique=True)
+    reference = models.CharField(_("diarienummer"), max_length=20)
     school = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -147,7 +147,10 @@ class Consultation(BaseModel):
                 fields=["asked_by", "request_id"],
                 condition=Q(request_id__isnull=False),
                 name="consultation_unique_request",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "reference"], name="consultation_unique_reference"
+            ),
         ]
         indexes = [
             models.Index(fields=["routed_to", "status", "created_at"], name="consultation_queue"),
@@ -181,7 +184,7 @@ class IntakeItem(ChildRecord):
         ALREADY_ONGOING = "already_ongoing", _("Utredning pågår redan")
 
     kind = models.CharField(_("typ"), max_length=20, choices=ItemKind.choices)
-    reference = models.CharField(_("diarienummer"), max_length=20, unique=True)
+    reference = models.CharField(_("diarienummer"), max_length=20)
     school = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("skola")
     )
@@ -268,7 +271,10 @@ class IntakeItem(ChildRecord):
                 fields=["created_by", "request_id"],
                 condition=Q(request_id__isnull=False),
                 name="intake_item_unique_request",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "reference"], name="intake_item_unique_reference"
+            ),
         ]
         indexes = [
             models.Index(fields=["owner_unit", "status", "received_at"], name="intake_queue"),

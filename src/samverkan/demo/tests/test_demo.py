@@ -21,6 +21,7 @@ from samverkan.children.models import (
 from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.demo import data, selectors, services
 from samverkan.demo.errors import DemoMunicipalityExists
+from samverkan.intake.models import IntakeItem, RoutingRule, RoutingSettings, TeamProfile
 from samverkan.organisations.models import Municipality, ResidentialArea, SchoolContact, Unit
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +228,21 @@ def test_demo_logins_leaves_out_accounts_without_the_demo_password(
 def test_demo_logins_refuses_a_municipality_without_demo_accounts() -> None:
     with pytest.raises(CommandError, match="inga demokonton"):
         call_command("demo_logins", "--code", "0123", stdout=StringIO())
+
+
+def test_demo_intake_has_routing_and_items_in_every_state(demo: services.DemoResult) -> None:
+    """R1.4 routing with a default unit; the queue shows new, assessed and decided reports and
+    the demo principal's school has sent some of them."""
+    municipality = Municipality.objects.get(code=demo.code)
+    items = IntakeItem.objects.filter(municipality=municipality)
+    rektor = User.objects.get(username="rektor")
+    school = RoleAssignment.objects.get(user=rektor, role=Role.PRINCIPAL).unit
+
+    assert RoutingSettings.objects.get(municipality=municipality).default_unit.name == data.INTAKE
+    assert RoutingRule.objects.filter(municipality=municipality).count() == 2
+    assert TeamProfile.objects.filter(team__municipality=municipality).count() == 2
+    assert items.count() == CHILDREN // 50
+    assert items.filter(school=school).exists()
+    assert items.filter(protection_assessed_at__isnull=True).exists()
+    assert items.filter(decided_at__isnull=False, feedback_given_at__isnull=False).exists()
+    assert items.filter(status=IntakeItem.Status.IN_PROGRESS, decided_at__isnull=True).exists()

@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--code", default=data.DEFAULT_CODE, help="Kommunkod (0999).")
         parser.add_argument("--name", default=data.DEFAULT_NAME, help="Kommunens namn.")
         parser.add_argument(
+            "--intake-items",
+            type=int,
+            default=None,
+            help="Antal inkomna orosanmälningar (standard: ett per 50 barn).",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Gör ingenting om en kommun med koden redan finns.",
@@ -32,6 +38,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 if_empty=options["if_empty"],
                 stdout=self.stdout,
+                intake_items=options["intake_items"],
             )
         except DomainError as error:
             raise CommandError(str(error.message)) from error
