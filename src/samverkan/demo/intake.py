@@ -29,6 +29,8 @@ from samverkan.organisations.models import Municipality, Unit
 from . import data
 
 BATCH_SIZE = 2000
+# Days since receipt of the demo school's first items: new, unassessed, waiting, decided.
+DEMO_AGES = (0, 0, 1, 1, 2, 5, 9, 13, 15, 20, 30, 40)
 
 OBSERVED = (
     "Eleven berättade på rasten att det är mycket bråk hemma och att hen inte vill gå hem.",
@@ -167,7 +169,7 @@ def _items(
     )
     # The demo school comes first: its principal's login sees items in every state.
     demo_school = schools[0].pk
-    first = [row for row in enrolled if row[0] and row[1] == demo_school][:12]
+    first = [row for row in enrolled if row[1] == demo_school][: len(DEMO_AGES)]
     chosen = first + [enrolled[rng.randrange(len(enrolled))] for _ in range(items - len(first))]
     counters: dict[tuple[int, str], int] = {}
     batch: list[IntakeItem] = []
@@ -179,7 +181,7 @@ def _items(
         # families do not have yet.
         kind = ItemKind.REPORT
         # Mostly older, handled items; the newest are open, some past a deadline.
-        age_days = index % 12 if index < 12 else int(rng.expovariate(1 / 120))
+        age_days = DEMO_AGES[index] if index < len(DEMO_AGES) else int(rng.expovariate(1 / 120))
         received = now - datetime.timedelta(days=age_days, hours=rng.randint(0, 6))
         received_on = timezone.localdate(received)
         prefix = "ANM"

@@ -84,7 +84,7 @@ def demo_load(
             return DemoResult(code=code, name=existing.name, created=False)
         raise DemoMunicipalityExists(DemoMunicipalityExists.message % {"code": code})
     with _sqlite_page_cache():
-        items = children // 50 if intake_items is None else intake_items
+        items = max(children // 50, 12) if intake_items is None else intake_items
         result = _Loader(seed=seed, code=code, stdout=stdout).load(
             name=name, children=children, intake_items=items
         )

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--intake-items",
             type=int,
             default=None,
-            help="Antal inkomna orosanmälningar (standard: ett per 50 barn).",
+            help="Antal inkomna orosanmälningar (standard: ett per 50 barn, minst 12).",
         )
         parser.add_argument(
             "--if-empty",
