@@ -16,6 +16,7 @@ from samverkan.access.denials import record_denial
 from samverkan.children.api import router as children_router
 from samverkan.consent.api import router as consent_router
 from samverkan.core.errors import DomainError, InvalidInput
+from samverkan.intake.api import router as intake_router
 
 api = NinjaAPI(
     title="Samverkan API",
@@ -61,6 +62,7 @@ def request_invalid(request: HttpRequest, exc: RequestInvalid) -> HttpResponse:
 
 api.add_router("/children", children_router)
 api.add_router("/consents", consent_router)
+api.add_router("/intake", intake_router)
 
 
 def api_urls() -> tuple[list[Any], str, str]:
