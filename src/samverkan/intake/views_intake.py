@@ -1,68 +1,428 @@
-"""Placeholder: every name answers 404 until its views are written (this module is
-replaced as a whole)."""
+"""Intake's handling (SoL 2025:400 19–20 kap.): the queue with the legal deadlines, one item
+with its action forms, and the anonymous consultations waiting for an answer.
 
+Thin (STYLE P1): parse, call one service or selector, render. Each action is its own POST view;
+on bad input the item page is shown again with the errors at the fields and the typed values
+kept (400); a step someone else already recorded, or a stale version, shows its message (409).
+The services enforce the object-level policy on every read and write."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.access.decisions import AUTHENTICATED, policy
+from samverkan.access.decisions import policy
+from samverkan.children import policies as children_policies
+from samverkan.consent.rules import age_on
+from samverkan.core.errors import ConcurrentEdit
 
+from . import deadlines, policies, selectors, services
+from .errors import ActionInvalid, AlreadyRecorded
+from .forms_intake import (
+    ActionForm,
+    AssignForm,
+    ConsultationAnswerForm,
+    DecideForm,
+    ExtendForm,
+    FeedbackForm,
+    HandoverForm,
+    MeetingForm,
+    NoteForm,
+    ProtectionForm,
+    QueueFilterForm,
+)
+from .models import Consultation, IntakeItem, ItemKind
 
-@policy(AUTHENTICATED)
-def queue(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def item(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def assign(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def protection(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def extend(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def decide(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+CONSULTATION_PAGE_SIZE = 50
 
 
-@policy(AUTHENTICATED)
-def feedback(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _days_since(moment: datetime.datetime, today: datetime.date) -> int:
+    return (today - timezone.localdate(moment)).days
 
 
-@policy(AUTHENTICATED)
-def meeting(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+# ---------------------------------------------------------------------------------------------
+# The queue
 
 
-@policy(AUTHENTICATED)
-def handover(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+@dataclass(frozen=True)
+class QueueRow:
+    item: IntakeItem
+    deadlines: deadlines.Deadlines
+    age: int
+    waited_days: int
 
 
-@policy(AUTHENTICATED)
-def note(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+@require_GET
+@policy(policies.can_work_intake)
+def queue(request: HttpRequest) -> HttpResponse:
+    """Mottagningens kö: the unit's items by urgency, each with its deadline flags."""
+    actor = request.actor  # type: ignore[attr-defined]
+    form = QueueFilterForm(request.GET or None)
+    status, mine = form.filters()
+    items = services.queue_read(actor=actor, status=status, assigned_to_me=mine)
+    today = timezone.localdate()
+    rows = [
+        QueueRow(
+            item=item,
+            deadlines=selectors.item_deadlines(item, today),
+            age=age_on(item.child.birth_date, today),
+            waited_days=_days_since(item.received_at, today),
+        )
+        for item in items
+    ]
+    context = {
+        "form": form,
+        "rows": rows,
+        "counts": selectors.queue_counts(actor=actor),
+        "page_size": selectors.QUEUE_PAGE_SIZE,
+    }
+    return render(request, "intake/handling/queue.html", context)
 
 
-@policy(AUTHENTICATED)
-def consultation_queue(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+# ---------------------------------------------------------------------------------------------
+# One item
 
 
-@policy(AUTHENTICATED)
-def consultation_handle(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _shown_actions(actor: Any, item: IntakeItem) -> dict[str, bool]:
+    """Which action forms apply now. Intake's own steps are hidden from the team the item was
+    handed to (and refused by the services)."""
+    is_intake = bool(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    is_report = item.kind == ItemKind.REPORT
+    is_open = item.handed_over_to_id is None and item.status != IntakeItem.Status.CLOSED
+    undecided = item.decided_at is None
+    return {
+        "assign": is_intake and is_open,
+        # SoL 20 kap. 1 §: at once, documented the same day.
+        "protection": is_intake and is_report and item.protection_assessed_at is None,
+        # SoL 20 kap. 2 §: within 14 days, longer only for exceptional reasons.
+        "extend": is_intake and is_report and undecided,
+        "decide": is_intake and is_report and undecided and item.protection_assessed_at is not None,
+        # SoL 19 kap. 6 §: to a reporter who asked, once the decision is made.
+        "feedback": is_intake
+        and not undecided
+        and item.feedback_requested_at is not None
+        and item.feedback_given_at is None,
+        # SoL 19 kap. 5 §: a meeting offered to the child, the guardians and the reporter.
+        "meeting": is_intake and is_report and is_open,
+        # R2.8: a support request, or a report once decided, goes to a team.
+        "handover": is_intake and is_open and (not is_report or not undecided),
+        "note": True,
+    }
+
+
+def _item_page(
+    request: HttpRequest,
+    item_id: UUID,
+    *,
+    bound: ActionForm | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    item = services.item_read(actor=actor, item_id=item_id)
+    shown = _shown_actions(actor, item)
+    if bound is not None and bound.prefix:
+        shown[bound.prefix] = True  # the errors must be seen where they were made
+    bound_prefix = bound.prefix if bound is not None else None
+    forms: dict[str, Any] = {}
+    if shown["assign"]:
+        workers = selectors.assignable_workers(item=item)
+        if isinstance(bound, AssignForm):
+            bound.set_workers(workers)
+            forms["assign"] = bound
+        else:
+            forms["assign"] = AssignForm(
+                workers=workers,
+                initial={"assigned_to": str(item.assigned_to_id or ""), "version": item.version},
+            )
+    if shown["handover"]:
+        forms["handover"] = (
+            bound
+            if bound_prefix == "handover"
+            else HandoverForm(teams=selectors.teams_for_handover(actor=actor))
+        )
+    simple: dict[str, Callable[[], ActionForm]] = {
+        "protection": ProtectionForm,
+        "extend": lambda: ExtendForm(initial={"version": item.version}),
+        "decide": lambda: DecideForm(wants_feedback=item.wants_feedback),
+        "feedback": FeedbackForm,
+        "meeting": lambda: MeetingForm(initial={"participants": item.meeting_with}),
+        "note": NoteForm,
+    }
+    if isinstance(bound, DecideForm) and not item.wants_feedback:
+        bound.without_feedback()
+    for prefix, make in simple.items():
+        if shown[prefix]:
+            forms[prefix] = bound if bound_prefix == prefix else make()
+    today = timezone.localdate()
+    context = {
+        "item": item,
+        "age": age_on(item.child.birth_date, today),
+        "waited_days": _days_since(item.received_at, today),
+        "deadlines": selectors.item_deadlines(item, today),
+        "reporter_roles": selectors.reporter_roles(item=item),
+        "supplements": list(selectors.item_supplements(item=item)),
+        "notes": list(selectors.item_notes(item=item)),
+        "forms": forms,
+        "error_form": bound if bound is not None and bound.errors else None,
+        "conflict": conflict,
+        "is_report": item.kind == ItemKind.REPORT,
+    }
+    return render(request, "intake/handling/item.html", context, status=status)
+
+
+@require_GET
+@policy(children_policies.can_search_children)
+def item(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    """Ett inkommet ärende. Staff outside the receiving unit (and the team it was handed to)
+    get the same 404 as for an item that does not exist, audited (STYLE P4)."""
+    return _item_page(request, item_id)
+
+
+def _act(
+    request: HttpRequest,
+    item_id: UUID,
+    form: ActionForm,
+    call: Callable[[], object],
+    done: str,
+) -> HttpResponse:
+    """Run one action: back to the item with a message, or the page again with the errors."""
+    if form.is_valid():
+        try:
+            call()
+        except ActionInvalid as error:
+            form.add_service_errors(error.details, error.message)
+        except (AlreadyRecorded, ConcurrentEdit) as error:
+            # The page shows what is recorded now; the forms start again from it.
+            return _item_page(request, item_id, conflict=str(error.message), status=409)
+        else:
+            messages.success(request, done)
+            return redirect("intake:item", item_id=item_id)
+    return _item_page(request, item_id, bound=form, status=400)
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def assign(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    # The worker is checked by the service; any posted value is accepted here and the page
+    # shows the real choices again after bad input.
+    form = AssignForm(request.POST, workers=None)
+
+    def call() -> object:
+        try:
+            worker_id = UUID(form.cleaned_data["assigned_to"])
+        except ValueError:
+            raise ActionInvalid(
+                details={"assigned_to": [_("Välj en handläggare i listan.")]}
+            ) from None
+        return services.item_assign(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            user_id=worker_id,
+            version=form.cleaned_data["version"],
+        )
+
+    return _act(request, item_id, form, call, _("Ärendet är tilldelat."))
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def protection(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    form = ProtectionForm(request.POST)
+    return _act(
+        request,
+        item_id,
+        form,
+        lambda: services.protection_assessment_record(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            protection_needed=form.needed(),
+            assessment=form.cleaned_data["assessment"],
+        ),
+        _("Skyddsbedömningen är registrerad."),
+    )
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def extend(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    form = ExtendForm(request.POST)
+    return _act(
+        request,
+        item_id,
+        form,
+        lambda: services.decision_extend(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            new_due=form.cleaned_data["new_due"],
+            reason=form.cleaned_data["reason"],
+            version=form.cleaned_data["version"],
+        ),
+        _("Tiden för förhandsbedömningen är förlängd."),
+    )
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def decide(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    form = DecideForm(request.POST, wants_feedback=True)
+    return _act(
+        request,
+        item_id,
+        form,
+        lambda: services.decision_record(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            give_feedback_now=form.feedback_now(),
+        ),
+        _("Beslutet är registrerat."),
+    )
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def feedback(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    form = FeedbackForm(request.POST)
+    return _act(
+        request,
+        item_id,
+        form,
+        lambda: services.feedback_give(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+        ),
+        _("Återkopplingen är skickad till anmälaren."),
+    )
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def meeting(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    form = MeetingForm(request.POST)
+    return _act(
+        request,
+        item_id,
+        form,
+        lambda: services.meeting_offer(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            participants=form.cleaned_data["participants"],
+            note=form.cleaned_data["note"],
+        ),
+        _("Erbjudandet om möte är registrerat."),
+    )
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def handover(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = HandoverForm(request.POST, teams=selectors.teams_for_handover(actor=actor))
+    return _act(
+        request,
+        item_id,
+        form,
+        lambda: services.handover(
+            actor=actor,
+            item_id=item_id,
+            team_id=UUID(form.cleaned_data["team"]),
+            note=form.cleaned_data["note"],
+        ),
+        _("Ärendet är överlämnat till teamet. Teamet och rektor har fått besked."),
+    )
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def note(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    form = NoteForm(request.POST)
+    return _act(
+        request,
+        item_id,
+        form,
+        lambda: services.intake_note_add(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            body=form.cleaned_data["body"],
+            request_id=form.cleaned_data["request_id"],
+        ),
+        _("Anteckningen är sparad."),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Anonymous consultations
+
+
+@require_GET
+@policy(policies.can_work_intake)
+def consultation_queue(request: HttpRequest) -> HttpResponse:
+    """The receiving unit's consultations: those waiting (oldest first) and the latest answered."""
+    actor = request.actor  # type: ignore[attr-defined]
+    waiting = list(
+        selectors.consultation_queue(actor=actor, status=Consultation.Status.OPEN)[
+            :CONSULTATION_PAGE_SIZE
+        ]
+    )
+    answered = list(
+        selectors.consultation_queue(actor=actor, status=Consultation.Status.ANSWERED).reverse()[
+            :CONSULTATION_PAGE_SIZE
+        ]
+    )
+    today = timezone.localdate()
+    context = {
+        "waiting": [(c, _days_since(c.created_at, today)) for c in waiting],
+        "answered": answered,
+        "page_size": CONSULTATION_PAGE_SIZE,
+    }
+    return render(request, "intake/handling/consultation_queue.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@policy(policies.can_work_intake)
+def consultation_handle(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
+    """One consultation and its answer. Bad input shows the form again with the text kept."""
+    actor = request.actor  # type: ignore[attr-defined]
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    form = ConsultationAnswerForm(request.POST if request.method == "POST" else None)
+    status = 200
+    conflict = ""
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.consultation_answer(
+                    actor=actor,
+                    consultation_id=consultation.pk,
+                    answer=form.cleaned_data["answer"],
+                )
+            except ActionInvalid as error:
+                form.add_service_errors(error.details, error.message)
+            except AlreadyRecorded as error:
+                status = 409
+                conflict = str(error.message)
+                consultation = selectors.consultation_get_for_handling(
+                    actor=actor, consultation_id=consultation_id
+                )
+            else:
+                messages.success(request, _("Svaret är skickat till skolan."))
+                return redirect("intake:consultation_handle", consultation_id=consultation.pk)
+    context = {
+        "consultation": consultation,
+        "form": form,
+        "conflict": conflict,
+        "waited_days": _days_since(consultation.created_at, timezone.localdate()),
+    }
+    return render(request, "intake/handling/consultation_handle.html", context, status=status)
