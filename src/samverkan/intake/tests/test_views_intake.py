@@ -197,6 +197,7 @@ def test_queue_flags_a_missing_protection_assessment_after_the_day_of_receipt(
 
     page = response.content.decode()
     assert page.count("Skyddsbedömning saknas</strong>") == 1
+    assert "väntat 1 dag<" in page
     assert page.count("Skyddsbedömning i dag") == 1
     # The late one is the most urgent: it comes first.
     assert page.index(late.reference) < page.index("Skyddsbedömning i dag")
@@ -214,6 +215,24 @@ def test_queue_flags_the_decision_late_after_fourteen_days(login: Any, world: An
     page = response.content.decode()
     assert f"Beslut senast {due:%Y-%m-%d}" in page
     assert "Försenad" in page
+
+
+def test_queue_flags_a_decision_coming_due(login: Any, world: Any) -> None:
+    today = timezone.localdate()
+    soon = [
+        days
+        for days in range(10, 15)
+        if 0 < (deadlines.decision_due(today - datetime.timedelta(days=days)) - today).days <= 2
+    ]
+    if not soon:
+        pytest.skip("no receipt day this week gives a decision due in one or two days")
+    item = report(world)
+    move_received(item, soon[0])
+
+    page = login("intake").get(reverse("intake:queue")).content.decode()
+
+    assert ">Snart</strong>" in page
+    assert "Försenad" not in page
 
 
 def test_queue_shows_a_decision_in_fourteen_days_without_a_flag(login: Any, world: Any) -> None:
@@ -286,6 +305,30 @@ def test_queue_query_count_does_not_grow_with_the_items(login: Any, world: Any) 
 
 # ---------------------------------------------------------------------------------------------
 # One item
+
+
+def test_item_query_count_does_not_grow_with_supplements_and_notes(login: Any, world: Any) -> None:
+    item = report(world)
+    client = login("intake")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            services.supplement_add(
+                actor=actor_of(world.users["principal"]), item_id=item.pk, body=f"Tillägg {i}"
+            )
+            services.intake_note_add(
+                actor=actor_of(world.users["intake"]), item_id=item.pk, body=f"Notering {i}"
+            )
+
+    add(1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(item_url(item)).status_code == 200
+    add(2)
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(item_url(item))
+
+    assert response.content.decode().count("Notering ") == 3
+    assert len(one) == len(three)
 
 
 def test_item_shows_child_reporter_submission_routing_and_deadlines(login: Any, world: Any) -> None:
@@ -387,6 +430,17 @@ def test_assign_to_someone_outside_the_unit_is_refused_at_the_field(login: Any, 
     assert "Välj en handläggare i mottagande enhet." in response.content.decode()
     item.refresh_from_db()
     assert item.assigned_to_id is None
+
+
+def test_assign_with_a_malformed_worker_is_refused_at_the_field(login: Any, world: Any) -> None:
+    item = report(world)
+
+    response = login("intake").post(
+        item_url(item, "assign"), {"assign-assigned_to": "nobody", "assign-version": item.version}
+    )
+
+    assert response.status_code == 400
+    assert "Välj en handläggare i listan." in response.content.decode()
 
 
 def test_assign_on_a_stale_version_shows_the_concurrent_edit_message(
@@ -827,6 +881,22 @@ def test_consultation_queue_shows_how_many_days_it_has_waited(login: Any, world:
     page = login("intake").get(reverse("intake:consultation_queue")).content.decode()
 
     assert "3 dagar" in page
+
+
+def test_consultation_queue_query_count_does_not_grow(login: Any, world: Any) -> None:
+    consultation(world)
+    client = login("intake")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("intake:consultation_queue")).status_code == 200
+    for _ in range(2):
+        consultation(world)
+
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(reverse("intake:consultation_queue"))
+
+    assert response.content.decode().count(">KONS-") == 3
+    # session, user, actor, waiting, answered, unread notifications
+    assert len(one) == len(three) == 6
 
 
 @pytest.mark.parametrize("user", ["principal", "teacher", "steering"])
