@@ -21,6 +21,7 @@ from samverkan.access.roles import Role
 from samverkan.access.tests.factories import actor_of, staff
 from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.children.identity import generate_identity_number
+from samverkan.consent.tests.test_views import make_consent
 from samverkan.intake import deadlines, services
 from samverkan.intake.models import Consultation, IntakeItem, IntakeNote, TeamProfile
 from samverkan.organisations.models import Unit
@@ -721,6 +722,33 @@ def test_handover_moves_the_item_to_the_team_once(login: Any, world: Any) -> Non
     item.refresh_from_db()
     assert item.handed_over_to_id == world.team.pk
     assert item.status == IntakeItem.Status.HANDED_OVER
+    assert events("intake.handed_over", item) == 1
+
+
+def test_a_support_request_goes_to_a_team_without_the_reports_steps(login: Any, world: Any) -> None:
+    consent = make_consent(world)
+    item = services.support_request_submit(
+        actor=actor_of(world.users["counsellor"]),
+        school_id=world.school1.pk,
+        child_id=world.child1.pk,
+        support_wished="Samtal med skolsocialt team.",
+        situation="Ella har svårt att komma till skolan.",
+        consent_id=consent.pk,
+    )
+    client = login("intake")
+
+    page = client.get(item_url(item)).content.decode()
+    response = client.post(item_url(item, "handover"), {"handover-team": str(world.team.pk)})
+
+    assert "Samtal med skolsocialt team." in page
+    assert reverse("consent:detail", args=[world.child1.pk, consent.pk]) in page
+    assert "ingen lagstadgad tidsfrist" in page
+    for name in ("protection", "extend", "decide", "feedback", "meeting"):
+        assert f'action="{item_url(item, name)}"' not in page
+    assert f'action="{item_url(item, "handover")}"' in page
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.handed_over_to_id == world.team.pk
     assert events("intake.handed_over", item) == 1
 
 
