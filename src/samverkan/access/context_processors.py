@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from samverkan.intake import policies as intake_policies
 from samverkan.notifications import selectors as notification_selectors
 
 from .roles import Role
@@ -26,6 +27,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [(_("Start"), reverse("start"))]
     if actor.school_ids or actor.social_unit_ids or actor.intake_unit_ids:
         items.append((_("Sök barn"), reverse("children:search")))
+    if intake_policies.can_use_one_way_in(actor):
+        items.append((_("Kontakta socialtjänsten"), reverse("intake:entry")))
+    if actor.intake_unit_ids:
+        items.append((_("Mottagning"), reverse("intake:queue")))
     items.append((_("Organisation"), reverse("organisations:list")))
     if actor.has_role(Role.LOG_REVIEWER):
         items.append((_("Logg"), reverse("audit:list")))

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from samverkan.children import selectors as child_selectors
+from samverkan.intake import policies as intake_policies
+from samverkan.intake import selectors as intake_selectors
 from samverkan.organisations import selectors as org_selectors
 
 from .decisions import AUTHENTICATED, PUBLIC, policy
@@ -54,6 +56,12 @@ def start(request: HttpRequest) -> HttpResponse:
         context["school_contacts"] = org_selectors.current_contacts(
             actor=actor, school_ids=actor.school_ids
         )
+    # The one way in (R1.2): school staff reach social services from the start page.
+    context["one_way_in"] = bool(intake_policies.can_use_one_way_in(actor))
+    if context["one_way_in"]:
+        context["recent_sent"] = intake_selectors.sent_items(actor=actor, limit=5)
+    context["can_work_intake"] = bool(intake_policies.can_work_intake(actor))
+    context["can_manage_routing"] = bool(intake_policies.can_manage_routing(actor))
     if actor.social_unit_ids and not actor.intake_unit_ids:
         context["caseload"] = list(child_selectors.caseload_list(actor=actor)[:50])
     context["is_intake"] = bool(actor.intake_unit_ids)

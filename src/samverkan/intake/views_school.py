@@ -1,53 +1,440 @@
-"""Placeholder: every name answers 404 until its views are written (this module is
-replaced as a whole)."""
+"""The school side of the one way in (R1.2, R1.3, R4.3): the entry page, an anonymous
+consultation, a report of concern, a support request with consent, and what the school sent.
+Thin (STYLE P1): parse, call the intake services and selectors, render. The services enforce
+the object-level policy again on every write; the school never sees intake's handling."""
 
+import logging
 from typing import Any
+from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.access.decisions import AUTHENTICATED, policy
+from samverkan.access.actor import Actor
+from samverkan.access.decisions import policy
+from samverkan.children import selectors as child_selectors
+from samverkan.consent import policies as consent_policies
+from samverkan.organisations import selectors as org_selectors
 
+from . import policies, selectors, services
+from .errors import NoReceivingUnit, PossibleName, SubmissionInvalid
+from .forms_school import (
+    ChildStepForm,
+    ConsultationForm,
+    ReportForm,
+    RequestForm,
+    SupplementForm,
+)
+from .models import Consultation, ItemKind
 
-@policy(AUTHENTICATED)
-def entry(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def consultation_new(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def report_new(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def request_new(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def sent_list(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
-
-
-@policy(AUTHENTICATED)
-def sent_item(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+logger = logging.getLogger(__name__)
 
 
-@policy(AUTHENTICATED)
-def supplement(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]  # set by ActorMiddleware
+    return actor
 
 
-@policy(AUTHENTICATED)
-def feedback_request(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _unavailable() -> str:
+    return _("Det gick inte att skicka just nu. Ingenting sparades. Försök igen.")
 
 
-@policy(AUTHENTICATED)
-def consultation_sent(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _uuid(value: object) -> UUID | None:
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def sender_schools(actor: Actor) -> list[tuple[UUID, str]]:
+    """The schools the actor may send from, by name (from the actor's grants: no query)."""
+    schools = {
+        g.unit_id: g.unit_name for g in actor.grants if policies.can_send_from(actor, g.unit_id)
+    }
+    return sorted(schools.items(), key=lambda s: (s[1], str(s[0])))
+
+
+def _reporter_grants(actor: Actor, schools: list[tuple[UUID, str]]) -> list[Any]:
+    ids = {pk for pk, _name in schools}
+    return [g for g in actor.grants if g.unit_id in ids]
+
+
+def _consultation(actor: Actor, raw: object) -> Consultation | None:
+    """The consultation a report or request follows on (404 when not the actor's to see)."""
+    consultation_id = _uuid(raw)
+    if consultation_id is None:
+        return None
+    return selectors.sent_consultation_get(actor=actor, consultation_id=consultation_id)
+
+
+def _sent_url(item_id: UUID) -> str:
+    return f"{reverse('intake:sent_item', args=[item_id])}?skickad=1"
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry page
+
+
+@require_GET
+@policy(policies.can_use_one_way_in)
+def entry(request: HttpRequest) -> HttpResponse:
+    """Kontakta socialtjänsten: which of the three ways fits, and the school's named contact."""
+    actor = _actor(request)
+    schools = sender_schools(actor)
+    contacts = org_selectors.current_contacts(actor=actor, school_ids={pk for pk, _name in schools})
+    return render(request, "intake/school/entry.html", {"contacts": contacts})
+
+
+# ---------------------------------------------------------------------------------------------
+# Anonymous consultation
+
+
+@require_http_methods(["GET", "POST"])
+@policy(policies.can_use_one_way_in)
+def consultation_new(request: HttpRequest) -> HttpResponse:
+    """Ask social services without naming the child. Bad input keeps every word typed."""
+    actor = _actor(request)
+    schools = sender_schools(actor)
+    form = ConsultationForm(request.POST if request.method == "POST" else None, schools=schools)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                consultation = services.consultation_submit(
+                    actor=actor,
+                    school_id=UUID(data["school"]),
+                    age_group=data["age_group"],
+                    question=data["question"],
+                    names_confirmed=data["names_confirmed"],
+                    request_id=data["request_id"],
+                )
+            except PossibleName as error:
+                form.ask_names_confirmed = True
+                form.add_service_errors(error.details)
+            except SubmissionInvalid as error:
+                form.add_service_errors(error.details)
+            except NoReceivingUnit as error:
+                form.add_error(None, str(error.message))
+                status = error.status
+            except DatabaseError:
+                logger.exception("consultation_submit failed")
+                form.add_error(None, _unavailable())
+                status = 503
+            else:
+                return redirect("intake:consultation_sent", consultation_id=consultation.pk)
+    context = {"form": form, "schools": schools}
+    return render(request, "intake/school/consultation_form.html", context, status=status)
+
+
+@require_GET
+@policy(policies.can_use_one_way_in)
+def consultation_sent(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
+    """A consultation the school sent: the question, its status and the answer."""
+    actor = _actor(request)
+    consultation = selectors.sent_consultation_get(actor=actor, consultation_id=consultation_id)
+    context = {
+        "consultation": consultation,
+        "can_follow_up": policies.can_send_from(actor, consultation.school_id).allowed,
+    }
+    return render(request, "intake/school/consultation_sent.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Report of concern
+
+
+def _preselect(
+    query: QueryDict, children: list[selectors.ChildChoice], consultation: Consultation | None
+) -> dict[str, str]:
+    """Initial school and child from ?barn= and ?konsultation= (ignored when not the actor's)."""
+    initial: dict[str, str] = {}
+    if consultation is not None:
+        initial["school"] = str(consultation.school_id)
+        initial["consultation"] = str(consultation.pk)
+    child_id = _uuid(query.get("barn"))
+    for choice in children:
+        if choice.child_id == child_id:
+            initial["child"] = str(choice.child_id)
+            if consultation is None or choice.school_id == consultation.school_id:
+                initial["school"] = str(choice.school_id)
+            break
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@policy(policies.can_use_one_way_in)
+def report_new(request: HttpRequest) -> HttpResponse:
+    """Anmälan om oro för ett barn (SoL 19 kap. 1 §). The reporter is the signed-in person."""
+    actor = _actor(request)
+    schools = sender_schools(actor)
+    children = selectors.sender_children(
+        actor=actor, school_ids=frozenset(pk for pk, _name in schools)
+    )
+    posted = request.method == "POST"
+    consultation = _consultation(
+        actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
+    )
+    form = ReportForm(
+        request.POST if posted else None,
+        schools=schools,
+        children=children,
+        initial=_preselect(request.GET, children, consultation),
+    )
+    status = 200
+    if posted:
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                item = services.report_submit(
+                    actor=actor,
+                    school_id=UUID(data["school"]),
+                    child_id=UUID(data["child"]),
+                    observed=data["observed"],
+                    situation=data["situation"],
+                    needs_protection_now=data["needs_protection_now"],
+                    guardians_informed=data["guardians_informed"],
+                    wants_feedback=data["wants_feedback"],
+                    reporter_phone=data["reporter_phone"],
+                    consultation_id=consultation.pk if consultation else None,
+                    request_id=data["request_id"],
+                )
+            except SubmissionInvalid as error:
+                form.add_service_errors(error.details)
+            except NoReceivingUnit as error:
+                form.add_error(None, str(error.message))
+                status = error.status
+            except DatabaseError:
+                logger.exception("report_submit failed")
+                form.add_error(None, _unavailable())
+                status = 503
+            else:
+                return redirect(_sent_url(item.pk))
+    context = {
+        "form": form,
+        "schools": schools,
+        "consultation": consultation,
+        "reporter_grants": _reporter_grants(actor, schools),
+    }
+    return render(request, "intake/school/report_form.html", context, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Support request with consent
+
+
+def _child_step(
+    request: HttpRequest,
+    schools: list[tuple[UUID, str]],
+    children: list[selectors.ChildChoice],
+    consultation: Consultation | None,
+) -> tuple[ChildStepForm, selectors.ChildChoice | None]:
+    """Step one: which child. ?barn= alone picks the school the child goes to."""
+    data = request.GET.copy() if "barn" in request.GET else None
+    if data is not None and not data.get("skola"):
+        child_id = _uuid(data.get("barn"))
+        at = [c.school_id for c in children if c.child_id == child_id]
+        if consultation is not None and consultation.school_id in at:
+            data["skola"] = str(consultation.school_id)
+        elif at:
+            data["skola"] = str(at[0])
+    initial = {"konsultation": str(consultation.pk)} if consultation else {}
+    if consultation is not None:
+        initial["skola"] = str(consultation.school_id)
+    form = ChildStepForm(data, schools=schools, children=children, initial=initial)
+    if data is None or not form.is_valid():
+        return form, None
+    chosen = _chosen(children, form.cleaned_data["skola"], form.cleaned_data["barn"])
+    if chosen is None:
+        form.add_error("barn", _("Barnet går inte på den skola du skickar från."))
+    return form, chosen
+
+
+def _chosen(
+    children: list[selectors.ChildChoice], school: object, child: object
+) -> selectors.ChildChoice | None:
+    school_id, child_id = _uuid(school), _uuid(child)
+    return next((c for c in children if c.child_id == child_id and c.school_id == school_id), None)
+
+
+@require_http_methods(["GET", "POST"])
+@policy(policies.can_use_one_way_in)
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Begäran om stöd (R1.3): first the child, then the request with a consent in force."""
+    actor = _actor(request)
+    schools = sender_schools(actor)
+    children = selectors.sender_children(
+        actor=actor, school_ids=frozenset(pk for pk, _name in schools)
+    )
+    posted = request.method == "POST"
+    consultation = _consultation(
+        actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
+    )
+    if posted:
+        chosen = _chosen(children, request.POST.get("school"), request.POST.get("child"))
+        if chosen is None:
+            step = ChildStepForm(
+                {"skola": request.POST.get("school", ""), "barn": request.POST.get("child", "")},
+                schools=schools,
+                children=children,
+            )
+            step.is_valid()
+            step.add_error(None, _("Välj barnet igen: barnet går inte på den skola du valt."))
+            context = {"form": step, "schools": schools, "consultation": consultation}
+            return render(request, "intake/school/request_child.html", context, status=400)
+    else:
+        step, chosen = _child_step(request, schools, children, consultation)
+        if chosen is None:
+            context = {"form": step, "schools": schools, "consultation": consultation}
+            status = 400 if step.is_bound else 200
+            return render(request, "intake/school/request_child.html", context, status=status)
+    school_id, child_id = chosen.school_id, chosen.child_id
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    consents = services.consents_for_request(child=child, school_id=school_id)
+    form = RequestForm(
+        request.POST if posted else None,
+        consent_ids=[v.consent.pk for v in consents],
+        initial={
+            "school": str(school_id),
+            "child": str(child_id),
+            "consultation": str(consultation.pk) if consultation else "",
+            "consent": str(consents[0].consent.pk) if len(consents) == 1 else "",
+        },
+    )
+    status = 200
+    if posted:
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                item = services.support_request_submit(
+                    actor=actor,
+                    school_id=school_id,
+                    child_id=child_id,
+                    support_wished=data["support_wished"],
+                    situation=data["situation"],
+                    consent_id=UUID(data["consent"]),
+                    consultation_id=consultation.pk if consultation else None,
+                    request_id=data["request_id"],
+                )
+            except SubmissionInvalid as error:
+                form.add_service_errors(error.details)
+            except NoReceivingUnit as error:
+                form.add_error(None, str(error.message))
+                status = error.status
+            except DatabaseError:
+                logger.exception("support_request_submit failed")
+                form.add_error(None, _unavailable())
+                status = 503
+            else:
+                return redirect(_sent_url(item.pk))
+    school_name = dict(schools).get(school_id, "")
+    change_url = reverse("intake:request_new")
+    if consultation is not None:
+        change_url += f"?konsultation={consultation.pk}"
+    context = {
+        "form": form,
+        "child": child,
+        "school_name": school_name,
+        "consents": consents,
+        "consultation": consultation,
+        "change_url": change_url,
+        "can_record_consent": consent_policies.can_record_consent(actor, relation).allowed,
+    }
+    return render(request, "intake/school/request_form.html", context, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the school sent
+
+
+@require_GET
+@policy(policies.can_use_one_way_in)
+def sent_list(request: HttpRequest) -> HttpResponse:
+    """Skickat till socialtjänsten: reports, requests and consultations, newest first."""
+    actor = _actor(request)
+    context = {
+        "items": selectors.sent_items(actor=actor),
+        "consultations": selectors.sent_consultations(actor=actor),
+    }
+    return render(request, "intake/school/sent_list.html", context)
+
+
+def _sent_item_page(
+    request: HttpRequest,
+    item_id: UUID,
+    *,
+    supplement_form: SupplementForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = _actor(request)
+    view = services.sent_item_read(actor=actor, item_id=item_id)
+    item = view.item
+    context = {
+        "view": view,
+        "item": item,
+        "is_report": item.kind == ItemKind.REPORT,
+        "reporter_roles": selectors.reporter_roles(item=item),
+        "supplements": list(selectors.item_supplements(item=item)),
+        "supplement_form": supplement_form or SupplementForm(),
+        "can_request_feedback": item.kind == ItemKind.REPORT
+        and item.feedback_requested_at is None
+        and item.created_by_id == actor.user_id,
+        "just_sent": request.GET.get("skickad") == "1",
+    }
+    return render(request, "intake/school/sent_item.html", context, status=status)
+
+
+@require_GET
+@policy(policies.can_use_one_way_in)
+def sent_item(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    """What the school sent, its status, and the outcome when feedback was given. Audited."""
+    return _sent_item_page(request, item_id)
+
+
+@require_POST
+@policy(policies.can_use_one_way_in)
+def supplement(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    """Add to a sent report or request; the original is never changed."""
+    form = SupplementForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.supplement_add(
+                actor=_actor(request),
+                item_id=item_id,
+                body=form.cleaned_data["body"],
+                request_id=form.cleaned_data["request_id"],
+            )
+        except SubmissionInvalid as error:
+            form.add_service_errors(error.details)
+        except DatabaseError:
+            logger.exception("supplement_add failed")
+            form.add_error(None, _unavailable())
+            status = 503
+        else:
+            messages.success(request, _("Kompletteringen är skickad till socialtjänsten."))
+            return redirect("intake:sent_item", item_id=item_id)
+    return _sent_item_page(request, item_id, supplement_form=form, status=status)
+
+
+@require_POST
+@policy(policies.can_use_one_way_in)
+def feedback_request(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    """The reporter asks for feedback after reporting (SoL 19 kap. 6 §)."""
+    services.feedback_request(actor=_actor(request), item_id=item_id)
+    messages.success(
+        request,
+        _(
+            "Du har bett om återkoppling. Du får veta om en utredning inleds, inte inleds "
+            "eller redan pågår."
+        ),
+    )
+    return redirect("intake:sent_item", item_id=item_id)
