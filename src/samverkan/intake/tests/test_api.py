@@ -5,7 +5,9 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.intake.models import Consultation, IntakeItem, IntakeNote
@@ -413,3 +415,24 @@ def test_anonymous_caller_gets_401(client: Client, world: Any) -> None:
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_queue_and_sent_query_counts_are_flat(api_client: Any, world: Any) -> None:
+    send_report(api_client, world)
+    intake = api_client("intake")
+    with CaptureQueriesContext(connection) as queue_one:
+        assert intake.get(BASE + "/queue").status_code == 200
+    teacher = api_client("teacher")
+    with CaptureQueriesContext(connection) as sent_one:
+        assert teacher.get(BASE + "/sent").status_code == 200
+    for _ in range(3):
+        send_report(api_client, world)
+    intake = api_client("intake")
+    with CaptureQueriesContext(connection) as queue_four:
+        assert len(intake.get(BASE + "/queue").json()) == 4
+    teacher = api_client("teacher")
+    with CaptureQueriesContext(connection) as sent_four:
+        assert len(teacher.get(BASE + "/sent").json()) == 4
+
+    assert len(queue_one) == len(queue_four)
+    assert len(sent_one) == len(sent_four)

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from samverkan.access.roles import Role
@@ -78,6 +80,11 @@ def make_rule(world: Any, target: Any, **fields: Any) -> RoutingRule:
     rule: RoutingRule = RoutingRule.objects.create(**values)
     return rule
 
+
+# session, user, actor's roles, rules (with school, area and target joined), the configured
+# default, the fallback intake unit, the settings, the default unit's name, schools and areas
+# for the preview form, teams, team profiles, the unread-notification count.
+ROUTING_QUERIES = 13
 
 ADMIN_URLS = ["intake:routing", "intake:rule_new", "intake:default_unit", "intake:preview"]
 
@@ -569,3 +576,22 @@ def test_admin_of_the_municipality_with_a_second_role_still_may(client: Client, 
     client.force_login(user)
 
     assert client.get(reverse("intake:routing")).status_code == 200
+
+
+# Query counts.
+
+
+def test_rules_page_query_count_is_flat(
+    login: Callable[[str], Client], world: Any, north: Any
+) -> None:
+    unit, area = north
+    make_rule(world, unit, school=world.school2, residential_area=area)
+    client = login("admin")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("intake:routing")).status_code == 200
+    for n in range(3):
+        make_rule(world, unit, name=f"Regel {n}", school=world.school1, residential_area=area)
+    with CaptureQueriesContext(connection) as four:
+        assert client.get(reverse("intake:routing")).status_code == 200
+
+    assert len(one) == len(four) == ROUTING_QUERIES
