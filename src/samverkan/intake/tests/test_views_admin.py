@@ -595,3 +595,20 @@ def test_rules_page_query_count_is_flat(
         assert client.get(reverse("intake:routing")).status_code == 200
 
     assert len(one) == len(four) == ROUTING_QUERIES
+
+
+def test_team_page_saves_again_with_the_version_it_showed(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    TeamProfile.objects.create(team=world.team, criteria="Gammalt")
+    client = login("admin")
+    url = reverse("intake:team_profile", args=[world.team.pk])
+    page = client.get(url).content.decode()
+    version = page.split('name="version" value="')[1].split('"')[0]
+
+    first = client.post(url, {"criteria": "Nytt", "version": version})
+    stale = client.post(url, {"criteria": "Nyare", "version": version})
+
+    assert first.status_code == 302
+    assert stale.status_code == 409
+    assert TeamProfile.objects.get().criteria == "Nytt"
