@@ -866,3 +866,15 @@ def test_a_principal_of_two_schools_chooses_school_and_child_by_group(
     assert '<optgroup label="Ekskolan">' in page
     assert f'type="radio" value="{world.school2.pk}"' in page
     assert "Olle Berg" in page  # child2 goes to school2
+
+
+def test_the_error_summary_links_a_radio_group_to_its_first_option(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    client = login("teacher")
+
+    page = client.post(url("report_new"), report_post(world, needs_protection_now=None)).content
+    text = page.decode()
+
+    assert 'href="#id_needs_protection_now_0"' in text
+    assert 'id="id_needs_protection_now_0"' in text
