@@ -142,8 +142,13 @@ def consultations_sent_visible_to(actor: Actor) -> Q:
 
 
 def can_assign(actor: Actor, item: ItemRef) -> Decision:
-    """Assign a worker: staff of the receiving unit (intake workers, the unit head)."""
-    return can_handle_item(actor, item)
+    """Assign a worker: staff of the receiving unit (intake workers, the unit head); not the
+    team an item was handed to."""
+    if item.municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    if item.owner_unit_id in handler_unit_ids(actor):
+        return Decision.allow(grant=actor.grant_for(SOCIAL_SERVICES_ROLES), basis="intake_remit")
+    return Decision.deny("not_receiving_unit")
 
 
 def can_record_assessment(actor: Actor, item: ItemRef) -> Decision:

@@ -35,6 +35,9 @@ from .models import (
 )
 
 QUEUE_PAGE_SIZE = 50
+OPEN_ITEMS = Q(status__in=["new", "in_progress"]) | Q(
+    status="decided", feedback_requested_at__isnull=False, feedback_given_at__isnull=True
+)
 
 
 def item_ref(item: IntakeItem) -> policies.ItemRef:
@@ -147,7 +150,8 @@ def queue(
     for the page whatever the number of items (select_related, no per-row lookups)."""
     qs = IntakeItem.objects.filter(policies.items_handled_by(actor))
     if status == "open":
-        qs = qs.filter(status__in=[IntakeItem.Status.NEW, IntakeItem.Status.IN_PROGRESS])
+        # Open: not yet decided, or decided with feedback the reporter asked for still owed.
+        qs = qs.filter(OPEN_ITEMS)
     elif status:
         qs = qs.filter(status=status)
     if assigned_to_me:
@@ -178,9 +182,7 @@ def queue_counts(*, actor: Actor) -> dict[str, int]:
         datetime.datetime.combine(timezone.localdate(), datetime.time.min)
     )
     return {
-        "open": base.filter(
-            status__in=[IntakeItem.Status.NEW, IntakeItem.Status.IN_PROGRESS]
-        ).count(),
+        "open": base.filter(OPEN_ITEMS).count(),
         "unassigned": base.filter(status=IntakeItem.Status.NEW, assigned_to__isnull=True).count(),
         "protection_overdue": base.filter(
             kind="report", protection_assessed_at__isnull=True, received_at__lt=today_start

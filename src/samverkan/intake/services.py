@@ -757,9 +757,18 @@ def decision_extend(
     reason: str,
     version: int | None = None,
 ) -> IntakeItem:
-    """Extend the 14 days (20 kap. 2 §) only with a recorded exceptional reason."""
-    item = _locked(actor, item_id, version)
+    """Extend the 14 days (20 kap. 2 §) only with a recorded exceptional reason. The same
+    extension again (a double submit) is a no-op."""
+    item = _locked(actor, item_id, None)
     enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
+    if (
+        item.extended_due is not None
+        and item.extended_due == new_due
+        and item.extension_reason == reason.strip()
+    ):
+        return item
+    if version is not None and version != item.version:
+        raise ConcurrentEdit
     if item.kind != ItemKind.REPORT:
         raise ActionInvalid(_("Förhandsbedömningens tidsfrist gäller orosanmälningar."))
     if item.decided_at is not None:

@@ -269,12 +269,16 @@ def test_queue_filters_by_status_and_own_items(login: Any, world: Any) -> None:
     mine = report(world)
     other = report(world)
     done = decided(world, report(world))
+    owed = decided(world, report(world))
+    services.feedback_give(actor=actor_of(world.users["intake"]), item_id=done.pk)
     services.item_assign(
         actor=actor_of(world.users["intake"]), item_id=mine.pk, user_id=world.users["intake"].pk
     )
     client = login("intake")
 
     open_page = client.get(reverse("intake:queue")).content.decode()
+    # Decided, but the feedback the reporter asked for is still owed: it stays in the queue.
+    assert owed.reference in open_page
     my_page = client.get(reverse("intake:queue") + "?status=open&mine=on").content.decode()
     decided_page = client.get(reverse("intake:queue") + "?status=decided").content.decode()
     all_page = client.get(reverse("intake:queue") + "?status=all").content.decode()
@@ -844,11 +848,6 @@ def test_the_team_is_refused_intakes_actions(
     assert denials(world.users["team_worker"]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="policies.can_assign allows the team an item was handed to (docstring says the "
-    "receiving unit only); reported to the lead",
-)
 def test_the_team_is_refused_assigning(login: Any, world: Any) -> None:
     item = handed_over(world, report(world))
     item.refresh_from_db()
