@@ -989,3 +989,50 @@ def intake_note_add(
 
 def new_request_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+# ---------------------------------------------------------------------------------------------
+# Audited reads of the school side
+
+
+def pupils_listed(*, actor: Actor, school_ids: Iterable[UUID], count: int) -> None:
+    """The report and request forms list the sender's pupils (names, masked numbers): one
+    entry naming the schools and how many, not every child."""
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=AuditAction.SEARCH,
+            event="intake.pupils_listed",
+            object_type="children.child",
+            details={"schools": sorted(str(s) for s in school_ids), "rows": count},
+        )
+
+
+def request_consents_read(*, actor: Actor, child: Child, consent_ids: list[UUID]) -> None:
+    """The request form shows the child's consents that can carry it (parties' names)."""
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            event="intake.request_consents_viewed",
+            object_type="consent.consent",
+            child_ids=[child.pk],
+            details={"consents": [str(c) for c in consent_ids]},
+        )
+
+
+def sent_list_read(*, actor: Actor) -> tuple[list[selectors.SentView], list[Consultation]]:
+    """Skickat till socialtjänsten: one audited read naming every child listed."""
+    enforce(policies.can_use_one_way_in(actor))
+    with transaction.atomic():
+        items = selectors.sent_items(actor=actor)
+        consultations = selectors.sent_consultations(actor=actor)
+        audit.record(
+            actor=actor,
+            action=AuditAction.SEARCH,
+            event="intake.sent_listed",
+            object_type="intake.intakeitem",
+            child_ids=sorted({str(v.item.child_id) for v in items}),
+            details={"rows": len(items), "consultations": len(consultations)},
+        )
+    return items, consultations

@@ -177,6 +177,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
     children = selectors.sender_children(
         actor=actor, school_ids=frozenset(pk for pk, _name in schools)
     )
+    services.pupils_listed(
+        actor=actor, school_ids=[pk for pk, _name in schools], count=len(children)
+    )
     posted = request.method == "POST"
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
@@ -273,6 +276,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
     children = selectors.sender_children(
         actor=actor, school_ids=frozenset(pk for pk, _name in schools)
     )
+    services.pupils_listed(
+        actor=actor, school_ids=[pk for pk, _name in schools], count=len(children)
+    )
     posted = request.method == "POST"
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
@@ -298,6 +304,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
     school_id, child_id = chosen.school_id, chosen.child_id
     child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
     consents = services.consents_for_request(child=child, school_id=school_id)
+    services.request_consents_read(
+        actor=actor, child=child, consent_ids=[v.consent.pk for v in consents]
+    )
     form = RequestForm(
         request.POST if posted else None,
         consent_ids=[v.consent.pk for v in consents],
@@ -360,10 +369,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def sent_list(request: HttpRequest) -> HttpResponse:
     """Skickat till socialtjänsten: reports, requests and consultations, newest first."""
     actor = _actor(request)
-    context = {
-        "items": selectors.sent_items(actor=actor),
-        "consultations": selectors.sent_consultations(actor=actor),
-    }
+    items, consultations = services.sent_list_read(actor=actor)
+    context = {"items": items, "consultations": consultations}
     return render(request, "intake/school/sent_list.html", context)
 
 

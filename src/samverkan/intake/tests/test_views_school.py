@@ -30,8 +30,9 @@ from samverkan.intake.models import Consultation, IntakeItem, Supplement
 
 TODAY = timezone.localdate()
 # session, user, actor, unread notices, sent items (with child, school, unit, reporter),
-# sent consultations (with school, unit and what each became).
-SENT_LIST_QUERIES = 6
+# sent consultations (with school, unit and what each became); +3: the audited read naming the
+# children listed (savepoint, audit insert, release).
+SENT_LIST_QUERIES = 9
 SECRET_ASSESSMENT = "Skyddsbedömning: pappan har tidigare dömts för misshandel."
 SECRET_REASON = "Beslutsmotivering: flera tidigare anmälningar från förskolan."
 
@@ -878,3 +879,18 @@ def test_the_error_summary_links_a_radio_group_to_its_first_option(
 
     assert 'href="#id_needs_protection_now_0"' in text
     assert 'id="id_needs_protection_now_0"' in text
+
+
+def test_lists_of_children_on_the_school_side_are_audited(login: Any, world: Any) -> None:
+    """The pupils listed on the report form, the sent list and the request form's consents are
+    reads of children's data: each leaves an audit entry."""
+    client = login("principal")
+    client.get(reverse("intake:report_new"))
+    entry = AuditEvent.objects.filter(event="intake.pupils_listed").latest("id")
+    assert entry.details["schools"] == [str(world.school1.pk)]
+    assert entry.details["rows"] >= 2
+    client.get(reverse("intake:sent_list"))
+    assert AuditEvent.objects.filter(event="intake.sent_listed", actor_username="rektor").exists()
+    client.get(reverse("intake:request_new") + f"?skola={world.school1.pk}&barn={world.child1.pk}")
+    viewed = AuditEvent.objects.get(event="intake.request_consents_viewed")
+    assert viewed.child_ids == [str(world.child1.pk)]
