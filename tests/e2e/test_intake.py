@@ -107,3 +107,41 @@ def test_a_consultation_naming_a_personnummer_is_refused_with_the_text_kept(visi
     counsellor.navigate(page.get_by_role("button", name="Skicka frågan").click)
     expect(page.get_by_text(re.compile(r"KONS-\d{4}-\d{6}")).first).to_be_visible()
     counsellor.done()
+
+
+def test_routing_rule_and_preview_by_keyboard_and_the_other_pages(visit: Any) -> None:
+    """The administrator adds a rule with the keyboard only and previews where a sample child
+    goes; the other one-way-in pages are visited for axe."""
+    admin = visit()
+    page = admin.page
+    admin.login("admin")
+    admin.goto("/installningar/fordelning/")
+    admin.navigate(page.get_by_role("button", name="Ny regel").click)
+    page.get_by_label("Namn på regeln").focus()
+    page.keyboard.type("Förskolebarn i Norra (e2e)")
+    page.get_by_label("Till och med ålder").fill("5")
+    page.get_by_label("Mottagande enhet").select_option(label="Mottagningsgruppen barn och unga")
+    page.get_by_label("Namn på regeln").focus()
+    admin.navigate(lambda: page.keyboard.press("Enter"))
+    expect(page.get_by_text("Förskolebarn i Norra (e2e)").first).to_be_visible()
+    admin.done()
+
+    school = visit()
+    school.login("rektor")
+    for path in (
+        "/kontakta-socialtjansten/",
+        "/kontakta-socialtjansten/skickat/",
+        "/kontakta-socialtjansten/begaran-om-stod/",
+    ):
+        response = school.goto(path)
+        assert response is not None
+        assert response.status == 200, path
+    school.done()
+
+    intake = visit()
+    intake.login("mottagning")
+    for path in ("/mottagning/?status=all", "/mottagning/konsultationer/"):
+        response = intake.goto(path)
+        assert response is not None
+        assert response.status == 200, path
+    intake.done()
