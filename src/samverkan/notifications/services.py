@@ -33,11 +33,9 @@ def notify(
             for user in unique.values()
         ]
     )
-    for notification in created:
-        notification_id = str(notification.pk)
-        transaction.on_commit(
-            lambda nid=notification_id: tasks.send_notification_email.enqueue(nid)  # type: ignore[misc]
-        )
+    ids = [str(n.pk) for n in created]
+    if ids:
+        transaction.on_commit(lambda: tasks.send_notification_emails.enqueue(ids))
     return created
 
 

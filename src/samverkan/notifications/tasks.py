@@ -10,9 +10,20 @@ from .models import Notification
 
 
 @task()
+def send_notification_emails(notification_ids: list[str]) -> int:
+    """E-mail a batch of notifications created together (one task, not one per recipient, so a
+    notice to a whole unit costs one queue row). Returns how many were sent."""
+    return sum(1 for nid in notification_ids if _send(nid))
+
+
+@task()
 def send_notification_email(notification_id: str) -> bool:
     """E-mail one notification to its recipient. Safe to run twice: `emailed_at` is set in the
     same transaction that holds the row, and a sent notification is skipped."""
+    return _send(notification_id)
+
+
+def _send(notification_id: str) -> bool:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update()

@@ -1,5 +1,6 @@
 """Notifications: created in-app, e-mailed once after commit, read only by their recipient."""
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -114,3 +115,20 @@ def test_the_list_query_count_is_pinned_and_flat(signed_in: Any, world: Any) -> 
 
     # session, user, actor, page count, page rows, unread count
     assert few == many == 6
+
+
+def test_a_notice_to_many_recipients_is_one_background_task(
+    world: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """A new item notifies a whole receiving unit: one queued task, not one per person."""
+    batches: list[list[str]] = []
+    real = tasks.send_notification_emails
+    monkeypatch.setattr(tasks, "send_notification_emails", SimpleNamespace(enqueue=batches.append))
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _notify(world, "intake", "unit_head", "team_worker")
+    monkeypatch.undo()
+
+    assert batches == [[str(n.pk) for n in created]]
+    assert tasks.send_notification_emails is real
+    assert tasks.send_notification_emails.call(batches[0]) == 3
+    assert tasks.send_notification_emails.call(batches[0]) == 0  # each e-mail once
