@@ -35,6 +35,21 @@ from .models import (
 )
 
 QUEUE_PAGE_SIZE = 50
+QUEUE_DEFERRED = (
+    "observed",
+    "situation",
+    "support_wished",
+    "protection_assessment",
+    "decision_reason",
+    "extension_reason",
+    "meeting_note",
+    "handover_note",
+    "child__street_address",
+    "child__postal_code",
+    "child__city",
+    "school__school_types",
+    "owner_unit__school_types",
+)
 OPEN_ITEMS = Q(status__in=["new", "in_progress"]) | Q(
     status="decided", feedback_requested_at__isnull=False, feedback_given_at__isnull=True
 )
@@ -172,6 +187,8 @@ def queue(
     return (
         qs.annotate(urgency=urgency)
         .select_related("child", "school", "assigned_to", "owner_unit")
+        # The queue shows none of the free text: leave the long columns in the database.
+        .defer(*QUEUE_DEFERRED)
         .order_by("urgency", "received_at", "pk")
     )
 
