@@ -209,6 +209,8 @@ def _items(
             decision_due=deadlines.decision_due(received_on),
         )
         _advance(item, rng, workers, age_days)
+        item.is_open = item.needs_action()  # bulk_create bypasses save()
+        item.urgency = item.queue_urgency()
         batch.append(item)
         if len(batch) >= BATCH_SIZE:
             IntakeItem.objects.bulk_create(batch, batch_size=BATCH_SIZE)

@@ -2,6 +2,8 @@
 from schools, the routing rules that choose the receiving unit, and intake's handling of each
 item within the deadlines of SoL 2025:400 (19 kap. 1, 5, 6 §§; 20 kap. 1–2 §§)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -263,6 +265,12 @@ class IntakeItem(ChildRecord):
 
     request_id = models.UUIDField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
+    # Kept by save(): the item still needs intake's action (see needs_action). Stored so the
+    # queue of a unit with tens of thousands of items is one indexed range, not a scan.
+    is_open = models.BooleanField(default=True, editable=False)
+    # Kept by save(), the queue's first sort key: 0 a report saying the child may need
+    # protection now and not yet assessed, 1 another unassessed report, 2 the rest.
+    urgency = models.PositiveSmallIntegerField(default=2, editable=False)
 
     class Meta:
         ordering = ["-received_at", "id"]
@@ -278,6 +286,9 @@ class IntakeItem(ChildRecord):
         ]
         indexes = [
             models.Index(fields=["owner_unit", "status", "received_at"], name="intake_queue"),
+            models.Index(
+                fields=["owner_unit", "is_open", "urgency", "received_at"], name="intake_open"
+            ),
             models.Index(fields=["school", "received_at"], name="intake_school"),
             models.Index(fields=["created_by", "received_at"], name="intake_reporter"),
             models.Index(fields=["child", "received_at"], name="intake_child"),
@@ -291,6 +302,30 @@ class IntakeItem(ChildRecord):
     @property
     def wants_feedback(self) -> bool:
         return self.feedback_requested_at is not None
+
+    def needs_action(self) -> bool:
+        """Open: not yet decided or handed over, or decided with the feedback the reporter asked
+        for still owed (SoL 19 kap. 6 §)."""
+        if self.status in (self.Status.NEW, self.Status.IN_PROGRESS):
+            return True
+        return (
+            self.status == self.Status.DECIDED
+            and self.feedback_requested_at is not None
+            and self.feedback_given_at is None
+        )
+
+    def queue_urgency(self) -> int:
+        if self.kind == ItemKind.REPORT and self.protection_assessed_at is None:
+            return 0 if self.needs_protection_now == TriState.YES else 1
+        return 2
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.is_open = self.needs_action()
+        self.urgency = self.queue_urgency()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "is_open", "urgency"}
+        super().save(*args, **kwargs)
 
 
 class Supplement(BaseModel):

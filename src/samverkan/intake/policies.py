@@ -86,7 +86,7 @@ def items_handled_by(actor: Actor) -> Q:
     )
 
 
-def _leader_school_ids(actor: Actor) -> frozenset[UUID]:
+def leader_school_ids(actor: Actor) -> frozenset[UUID]:
     return actor.unit_ids_for(SCHOOL_LEADER_ROLES) & actor.school_ids
 
 
@@ -98,7 +98,7 @@ def can_view_as_sender(actor: Actor, item: ItemRef) -> Decision:
         return Decision.allow(
             "own_submission", grant=actor.grant_for(SENDER_ROLES, frozenset({item.school_id}))
         )
-    if item.school_id in _leader_school_ids(actor):
+    if item.school_id in leader_school_ids(actor):
         return Decision.allow(
             "school_leader", grant=actor.grant_for(SCHOOL_LEADER_ROLES, frozenset({item.school_id}))
         )
@@ -107,7 +107,7 @@ def can_view_as_sender(actor: Actor, item: ItemRef) -> Decision:
 
 def items_sent_visible_to(actor: Actor) -> Q:
     return Q(municipality_id=actor.tenant_id) & (
-        Q(created_by_id=actor.user_id) | Q(school_id__in=_leader_school_ids(actor))
+        Q(created_by_id=actor.user_id) | Q(school_id__in=leader_school_ids(actor))
     )
 
 
@@ -137,7 +137,7 @@ def consultations_handled_by(actor: Actor) -> Q:
 
 def consultations_sent_visible_to(actor: Actor) -> Q:
     return Q(municipality_id=actor.tenant_id) & (
-        Q(asked_by_id=actor.user_id) | Q(school_id__in=_leader_school_ids(actor))
+        Q(asked_by_id=actor.user_id) | Q(school_id__in=leader_school_ids(actor))
     )
 
 

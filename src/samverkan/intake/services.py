@@ -635,11 +635,7 @@ def queue_read(*, actor: Actor, status: str = "open", assigned_to_me: bool = Fal
     """The intake queue's page: one audited read naming every child listed."""
     enforce(policies.can_work_intake(actor))
     with transaction.atomic():
-        items = list(
-            selectors.queue(actor=actor, status=status, assigned_to_me=assigned_to_me)[
-                : selectors.QUEUE_PAGE_SIZE
-            ]
-        )
+        items = selectors.queue_page(actor=actor, status=status, assigned_to_me=assigned_to_me)
         audit.record(
             actor=actor,
             action=AuditAction.SEARCH,

@@ -402,3 +402,27 @@ def test_an_intake_worker_of_another_unit_is_not_assignable(world: Any) -> None:
     other = staff(Role.INTAKE_SOCIAL_WORKER, other_unit, username="annan")
     with pytest.raises(ActionInvalid):
         services.item_assign(actor=handle(world), item_id=item.pk, user_id=other.pk)
+
+
+def test_an_item_stays_open_until_decided_and_any_feedback_given(world: Any) -> None:
+    """The stored is_open flag (the queue's index) follows every step."""
+    item = report(world)
+    intake = handle(world)
+    assert item.is_open
+    services.protection_assessment_record(
+        actor=intake, item_id=item.pk, protection_needed=False, assessment="Ok"
+    )
+    services.decision_record(actor=intake, item_id=item.pk, decision="opened", reason="")
+    item.refresh_from_db()
+    assert item.is_open  # the reporter asked for feedback: still owed
+    services.feedback_give(actor=intake, item_id=item.pk)
+    item.refresh_from_db()
+    assert not item.is_open
+    quiet = report(world, wants_feedback=False, request_id=uuid.uuid4())
+    services.protection_assessment_record(
+        actor=intake, item_id=quiet.pk, protection_needed=False, assessment="Ok"
+    )
+    services.decision_record(actor=intake, item_id=quiet.pk, decision="not_opened", reason="")
+    quiet.refresh_from_db()
+    assert not quiet.is_open
+    assert [i.pk for i in selectors.queue(actor=intake)] == []

@@ -27,9 +27,10 @@ from samverkan.intake.models import Consultation, IntakeItem, IntakeNote, TeamPr
 from samverkan.organisations.models import Unit
 from samverkan.organisations.tests.factories import UnitFactory
 
-# session, user, actor, the audited read (savepoint, the page of items, audit insert, release),
-# three counts, unread notifications.
-QUEUE_QUERIES = 11
+# session, user, actor, the audited read (savepoint, the page's ids in queue order, those items
+# with child, school and worker, audit insert, release), three counts (each an index range),
+# unread notifications.
+QUEUE_QUERIES = 12
 
 
 @pytest.fixture
