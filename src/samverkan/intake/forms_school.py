@@ -99,7 +99,7 @@ def school_field() -> forms.ChoiceField:
 def child_field() -> forms.ChoiceField:
     return forms.ChoiceField(
         label=_("Barnet det gäller"),
-        help_text=_("Barn som går på din skola i dag."),
+        help_text=_("Sök först fram barnet ovan. Bara barn som går på din skola i dag visas."),
         error_messages={
             "required": _("Välj vilket barn det gäller."),
             "invalid_choice": _("Välj ett barn i listan."),

@@ -2,6 +2,7 @@
 sees of what it sent, routing facts. Every list is filtered by the policy's Q twin."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -478,7 +479,7 @@ def sent_consultation_get(*, actor: Actor, consultation_id: UUID) -> Consultatio
     return consultation
 
 
-SENDER_CHILD_LIMIT = 3000  # the largest schools have about 1 500 pupils
+SENDER_SEARCH_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -491,16 +492,22 @@ class ChildChoice:
     masked_identity_number: str
 
 
-def sender_children(*, actor: Actor, school_ids: frozenset[UUID]) -> list[ChildChoice]:
-    """Children enrolled today at the given schools and visible to the actor, by school and
-    name, for the sender's choice of child. Names and masked numbers only; one query."""
+def sender_children(
+    *, actor: Actor, school_ids: frozenset[UUID], child_ids: Iterable[UUID]
+) -> list[ChildChoice]:
+    """Of the given children, those enrolled today at the given schools and visible to the
+    actor, as the sender's choices (names and masked numbers). The form never lists a whole
+    school's pupils: the children come from a search or from the child already chosen."""
+    wanted = [c for c in child_ids if c is not None]
+    if not wanted or not school_ids:
+        return []
     rows = (
         Enrolment.objects.current()
-        .filter(school_id__in=school_ids, municipality_id=actor.tenant_id)
+        .filter(school_id__in=school_ids, municipality_id=actor.tenant_id, child_id__in=wanted)
         .filter(child__in=Child.objects.filter(child_policies.children_visible_to(actor)))
         .select_related("child")
         .order_by("school_id", "child__family_name", "child__given_name", "child_id", "pk")
-    )[:SENDER_CHILD_LIMIT]
+    )[:SENDER_SEARCH_LIMIT]
     seen: set[tuple[UUID, UUID]] = set()
     choices = []
     for row in rows:

@@ -20,6 +20,7 @@ from samverkan.access.models import User
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.children import selectors as child_selectors
+from samverkan.children import services as child_services
 from samverkan.children.models import Child, Note
 from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import ConsentPurpose
@@ -991,17 +992,17 @@ def new_request_id() -> uuid.UUID:
 # Audited reads of the school side
 
 
-def pupils_listed(*, actor: Actor, school_ids: Iterable[UUID], count: int) -> None:
-    """The report and request forms list the sender's pupils (names, masked numbers): one
-    entry naming the schools and how many, not every child."""
-    with transaction.atomic():
-        audit.record(
-            actor=actor,
-            action=AuditAction.SEARCH,
-            event="intake.pupils_listed",
-            object_type="children.child",
-            details={"schools": sorted(str(s) for s in school_ids), "rows": count},
-        )
+def sender_child_search(
+    *, actor: Actor, school_ids: frozenset[UUID], text: str
+) -> tuple[Any, list[selectors.ChildChoice]]:
+    """Find the child a report or request is about among the sender's pupils, by name or
+    identity number: the children app's search (one audit entry listing every child found),
+    narrowed to children enrolled today at the sender's schools."""
+    query, results = child_services.child_search(actor=actor, text=text)
+    choices = selectors.sender_children(
+        actor=actor, school_ids=school_ids, child_ids=[c.pk for c in results]
+    )
+    return query, choices
 
 
 def request_consents_read(*, actor: Actor, child: Child, consent_ids: list[UUID]) -> None:

@@ -146,6 +146,30 @@ def consultation_sent(request: HttpRequest, consultation_id: UUID) -> HttpRespon
     return render(request, "intake/school/consultation_sent.html", context)
 
 
+def _children(
+    actor: Actor, schools: list[tuple[UUID, str]], *, child_id: UUID | None, text: str
+) -> tuple[list[selectors.ChildChoice], Any]:
+    """The children the form offers: the one already chosen (?barn= or the posted child), or
+    what a search found (audited by the search). Never a whole school's pupils."""
+    school_ids = frozenset(pk for pk, _name in schools)
+    if child_id is not None:
+        chosen = selectors.sender_children(actor=actor, school_ids=school_ids, child_ids=[child_id])
+        return chosen, None
+    if text.strip():
+        query, found = services.sender_child_search(actor=actor, school_ids=school_ids, text=text)
+        return found, query
+    return [], None
+
+
+def _search_context(search_text: str, search: Any, children: list[Any]) -> dict[str, Any]:
+    return {
+        "search_text": search_text,
+        "search_error": getattr(search, "error", "") or "",
+        "searched": bool(search_text.strip()),
+        "found": len(children),
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Report of concern
 
@@ -159,6 +183,8 @@ def _preselect(
         initial["school"] = str(consultation.school_id)
         initial["consultation"] = str(consultation.pk)
     child_id = _uuid(query.get("barn"))
+    if child_id is None and len(children) == 1:
+        child_id = children[0].child_id  # the search found one child: choose it
     for choice in children:
         if choice.child_id == child_id:
             initial["child"] = str(choice.child_id)
@@ -174,13 +200,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
     """Anmälan om oro för ett barn (SoL 19 kap. 1 §). The reporter is the signed-in person."""
     actor = _actor(request)
     schools = sender_schools(actor)
-    children = selectors.sender_children(
-        actor=actor, school_ids=frozenset(pk for pk, _name in schools)
-    )
-    services.pupils_listed(
-        actor=actor, school_ids=[pk for pk, _name in schools], count=len(children)
-    )
     posted = request.method == "POST"
+    child_id = _uuid(request.POST.get("child") if posted else request.GET.get("barn"))
+    search_text = "" if posted else request.GET.get("q", "")
+    children, search = _children(actor, schools, child_id=child_id, text=search_text)
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
     )
@@ -225,6 +248,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "schools": schools,
         "consultation": consultation,
         "reporter_grants": _reporter_grants(actor, schools),
+        **_search_context(search_text, search, children),
     }
     return render(request, "intake/school/report_form.html", context, status=status)
 
@@ -273,13 +297,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """Begäran om stöd (R1.3): first the child, then the request with a consent in force."""
     actor = _actor(request)
     schools = sender_schools(actor)
-    children = selectors.sender_children(
-        actor=actor, school_ids=frozenset(pk for pk, _name in schools)
-    )
-    services.pupils_listed(
-        actor=actor, school_ids=[pk for pk, _name in schools], count=len(children)
-    )
     posted = request.method == "POST"
+    child_id = _uuid(request.POST.get("child") if posted else request.GET.get("barn"))
+    search_text = "" if posted else request.GET.get("q", "")
+    children, search = _children(actor, schools, child_id=child_id, text=search_text)
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
     )
@@ -293,12 +314,22 @@ def request_new(request: HttpRequest) -> HttpResponse:
             )
             step.is_valid()
             step.add_error(None, _("Välj barnet igen: barnet går inte på den skola du valt."))
-            context = {"form": step, "schools": schools, "consultation": consultation}
+            context = {
+                "form": step,
+                "schools": schools,
+                "consultation": consultation,
+                **_search_context(search_text, search, children),
+            }
             return render(request, "intake/school/request_child.html", context, status=400)
     else:
         step, chosen = _child_step(request, schools, children, consultation)
         if chosen is None:
-            context = {"form": step, "schools": schools, "consultation": consultation}
+            context = {
+                "form": step,
+                "schools": schools,
+                "consultation": consultation,
+                **_search_context(search_text, search, children),
+            }
             status = 400 if step.is_bound else 200
             return render(request, "intake/school/request_child.html", context, status=status)
     school_id, child_id = chosen.school_id, chosen.child_id
