@@ -392,6 +392,7 @@ def measure(*, requests: int, warmup: int, seed: int, profile: int) -> dict[str,
 
     from samverkan.access.actor import actor_load
     from samverkan.access.models import User
+    from samverkan.children.models import Enrolment
     from samverkan.demo.intake import OBSERVED, SITUATIONS
     from samverkan.intake import selectors, services, views_school
     from samverkan.intake.models import IntakeItem, TriState
@@ -430,8 +431,16 @@ def measure(*, requests: int, warmup: int, seed: int, profile: int) -> dict[str,
     start_url, queue_url = reverse("start"), reverse("intake:queue")
     form_url = reverse("intake:report_new")
     schools = views_school.sender_schools(principal)
+    school_ids = frozenset(pk for pk, _name in schools)
+    # Children enrolled today at rektor's school, as the form's search would offer them.
+    enrolled = (
+        Enrolment.objects.current()
+        .filter(school_id__in=school_ids)
+        .order_by("child_id")
+        .values_list("child_id", flat=True)[:3000]
+    )
     children = selectors.sender_children(
-        actor=principal, school_ids=frozenset(pk for pk, _name in schools)
+        actor=principal, school_ids=school_ids, child_ids=list(enrolled)
     )
     assert children, "rektor has no child to report about"
     tri = list(TriState.values)
