@@ -345,7 +345,7 @@ def report_submit(
         consultation_id=payload.consultation_id,
         request_id=idempotency_key,
     )
-    return Status(201, _sent_out(selectors.sent_view(item)))
+    return Status(201, _sent_out(selectors.sent_view(item, _actor(request).user_id)))
 
 
 @router.post(
@@ -370,7 +370,7 @@ def support_request_submit(
         consultation_id=payload.consultation_id,
         request_id=idempotency_key,
     )
-    return Status(201, _sent_out(selectors.sent_view(item)))
+    return Status(201, _sent_out(selectors.sent_view(item, _actor(request).user_id)))
 
 
 @router.get("/sent", response={200: list[SentOut], **ERRORS}, operation_id="intake_sent_list")

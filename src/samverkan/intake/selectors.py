@@ -437,8 +437,15 @@ class SentView:
         return str(_("Mottagen av socialtjänsten"))
 
 
-def sent_view(item: IntakeItem) -> SentView:
-    shown = item.feedback_given_at is not None and item.decision
+def sent_view(item: IntakeItem, viewer_id: UUID) -> SentView:
+    """The outcome goes to the reporter alone (SoL 19 kap. 6 §; OSL 26 kap. 9 a § lets social
+    services disclose it to the one who reported): the school's leader sees the school's items
+    and their status, not the outcome of a colleague's report."""
+    shown = (
+        item.feedback_given_at is not None
+        and bool(item.decision)
+        and item.created_by_id == viewer_id
+    )
     return SentView(
         item=item,
         outcome=str(item.get_decision_display()) if shown else "",
@@ -471,7 +478,7 @@ def sent_items(*, actor: Actor, limit: int = 50) -> list[SentView]:
         "received_at",
         limit,
     )
-    return [sent_view(item) for item in rows]
+    return [sent_view(item, actor.user_id) for item in rows]
 
 
 def sent_item_get(*, actor: Actor, item_id: UUID) -> SentView:
@@ -482,7 +489,7 @@ def sent_item_get(*, actor: Actor, item_id: UUID) -> SentView:
     )
     if item is None or not policies.can_view_as_sender(actor, item_ref(item)):
         raise NotFound
-    return sent_view(item)
+    return sent_view(item, actor.user_id)
 
 
 def sent_consultations(*, actor: Actor, limit: int = 50) -> list[Consultation]:

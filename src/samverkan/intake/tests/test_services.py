@@ -426,3 +426,21 @@ def test_an_item_stays_open_until_decided_and_any_feedback_given(world: Any) -> 
     quiet.refresh_from_db()
     assert not quiet.is_open
     assert [i.pk for i in selectors.queue(actor=intake)] == []
+
+
+def test_the_outcome_goes_to_the_reporter_alone(world: Any) -> None:
+    """SoL 19 kap. 6 §: the principal sees the school's items and their status, but the
+    outcome of a teacher's report only the teacher sees."""
+    item = report(world, user="teacher")
+    intake = handle(world)
+    services.protection_assessment_record(
+        actor=intake, item_id=item.pk, protection_needed=False, assessment="Ok"
+    )
+    services.decision_record(
+        actor=intake, item_id=item.pk, decision="opened", reason="", give_feedback_now=True
+    )
+    by_teacher = selectors.sent_item_get(actor=handle(world, "teacher"), item_id=item.pk)
+    by_principal = selectors.sent_item_get(actor=handle(world, "principal"), item_id=item.pk)
+    assert by_teacher.outcome == "Utredning inleds"
+    assert by_principal.outcome == ""
+    assert by_principal.item.pk == item.pk
