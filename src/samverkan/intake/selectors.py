@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
@@ -21,7 +21,7 @@ from samverkan.access.roles import (
 from samverkan.children import policies as child_policies
 from samverkan.children.models import Child, Enrolment
 from samverkan.core.errors import NotFound
-from samverkan.organisations.models import SchoolContact, Unit
+from samverkan.organisations.models import Unit
 
 from . import deadlines, policies, routing
 from .models import (
@@ -69,21 +69,6 @@ QUEUE_COLUMNS = (
     "assigned_to__username",
     "assigned_to__first_name",
     "assigned_to__last_name",
-)
-QUEUE_DEFERRED = (
-    "observed",
-    "situation",
-    "support_wished",
-    "protection_assessment",
-    "decision_reason",
-    "extension_reason",
-    "meeting_note",
-    "handover_note",
-    "child__street_address",
-    "child__postal_code",
-    "child__city",
-    "school__school_types",
-    "owner_unit__school_types",
 )
 
 
@@ -193,8 +178,8 @@ def receiving_units(*, actor: Actor) -> QuerySet[Unit]:
 def queue(
     *, actor: Actor, status: str = "open", assigned_to_me: bool = False
 ) -> QuerySet[IntakeItem]:
-    """The queue by urgency, then missing protection assessment, then time waiting. One query
-    for the page whatever the number of items (select_related, no per-row lookups)."""
+    """The queue's items in order: urgency (IntakeItem.queue_urgency), then time waiting. A
+    filtered, ordered queryset; queue_page turns its first page into rows."""
     if status == "open":
         # Open: not yet decided, or decided with feedback the reporter asked for still owed
         # (IntakeItem.needs_action, stored as is_open). Only the receiving unit has open items
@@ -213,12 +198,8 @@ def queue(
             qs = qs.filter(status=status)
     if assigned_to_me:
         qs = qs.filter(assigned_to_id=actor.user_id)
-    return (
-        qs.select_related("child", "school", "assigned_to", "owner_unit")
-        # The queue shows none of the free text: leave the long columns in the database.
-        .defer(*QUEUE_DEFERRED)
-        .order_by("urgency", "received_at", "pk")
-    )
+    # Rows for display come from queue_page, which loads only the columns a row shows.
+    return qs.order_by("urgency", "received_at", "pk")
 
 
 def queue_page(
@@ -330,16 +311,6 @@ def school_leaders(*, school_id: UUID) -> list[User]:
         .order_by("pk")
     )
     return [r.user for r in rows]
-
-
-def school_contact_users(*, school_id: UUID) -> list[User]:
-    today = timezone.localdate()
-    rows = (
-        SchoolContact.objects.filter(school_id=school_id, valid_from__lte=today)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .select_related("social_worker")
-    )
-    return [r.social_worker for r in rows]
 
 
 def teams_for_handover(*, actor: Actor) -> list[tuple[Unit, TeamProfile | None]]:

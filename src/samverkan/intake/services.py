@@ -3,7 +3,6 @@ intake's handling of each; supplements. Every write enforces its policy, runs in
 transaction with its audit entry, and is safe to repeat (request ids, set-once steps)."""
 
 import datetime
-import uuid
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -982,10 +981,6 @@ def intake_note_add(
         details={"reference": item.reference, "note": str(note.pk)},
     )
     return note
-
-
-def new_request_id() -> uuid.UUID:
-    return uuid.uuid4()
 
 
 # ---------------------------------------------------------------------------------------------

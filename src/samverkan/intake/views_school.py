@@ -4,7 +4,8 @@ Thin (STYLE P1): parse, call the intake services and selectors, render. The serv
 the object-level policy again on every write; the school never sees intake's handling."""
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.contrib import messages
@@ -72,6 +73,29 @@ def _consultation(actor: Actor, raw: object) -> Consultation | None:
     return selectors.sent_consultation_get(actor=actor, consultation_id=consultation_id)
 
 
+T = TypeVar("T")
+
+
+def _submit(form: Any, call: Callable[[], T], name: str) -> tuple[T | None, int]:
+    """Run a sending service and put its refusals on the form: the result, or None and the
+    status to show the form again with (every value kept)."""
+    try:
+        return call(), 302
+    except PossibleName as error:
+        form.ask_names_confirmed = True
+        form.add_service_errors(error.details)
+    except SubmissionInvalid as error:
+        form.add_service_errors(error.details)
+    except NoReceivingUnit as error:
+        form.add_error(None, str(error.message))
+        return None, error.status
+    except DatabaseError:
+        logger.exception("%s failed", name)
+        form.add_error(None, _unavailable())
+        return None, 503
+    return None, 400
+
+
 def _sent_url(item_id: UUID) -> str:
     return f"{reverse('intake:sent_item', args=[item_id])}?skickad=1"
 
@@ -106,28 +130,19 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                consultation = services.consultation_submit(
+            consultation, status = _submit(
+                form,
+                lambda: services.consultation_submit(
                     actor=actor,
                     school_id=UUID(data["school"]),
                     age_group=data["age_group"],
                     question=data["question"],
                     names_confirmed=data["names_confirmed"],
                     request_id=data["request_id"],
-                )
-            except PossibleName as error:
-                form.ask_names_confirmed = True
-                form.add_service_errors(error.details)
-            except SubmissionInvalid as error:
-                form.add_service_errors(error.details)
-            except NoReceivingUnit as error:
-                form.add_error(None, str(error.message))
-                status = error.status
-            except DatabaseError:
-                logger.exception("consultation_submit failed")
-                form.add_error(None, _unavailable())
-                status = 503
-            else:
+                ),
+                "consultation_submit",
+            )
+            if consultation is not None:
                 return redirect("intake:consultation_sent", consultation_id=consultation.pk)
     context = {"form": form, "schools": schools}
     return render(request, "intake/school/consultation_form.html", context, status=status)
@@ -218,8 +233,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                item = services.report_submit(
+            item, status = _submit(
+                form,
+                lambda: services.report_submit(
                     actor=actor,
                     school_id=UUID(data["school"]),
                     child_id=UUID(data["child"]),
@@ -231,17 +247,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     reporter_phone=data["reporter_phone"],
                     consultation_id=consultation.pk if consultation else None,
                     request_id=data["request_id"],
-                )
-            except SubmissionInvalid as error:
-                form.add_service_errors(error.details)
-            except NoReceivingUnit as error:
-                form.add_error(None, str(error.message))
-                status = error.status
-            except DatabaseError:
-                logger.exception("report_submit failed")
-                form.add_error(None, _unavailable())
-                status = 503
-            else:
+                ),
+                "report_submit",
+            )
+            if item is not None:
                 return redirect(_sent_url(item.pk))
     context = {
         "form": form,
@@ -353,8 +362,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                item = services.support_request_submit(
+            item, status = _submit(
+                form,
+                lambda: services.support_request_submit(
                     actor=actor,
                     school_id=school_id,
                     child_id=child_id,
@@ -363,17 +373,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     consent_id=UUID(data["consent"]),
                     consultation_id=consultation.pk if consultation else None,
                     request_id=data["request_id"],
-                )
-            except SubmissionInvalid as error:
-                form.add_service_errors(error.details)
-            except NoReceivingUnit as error:
-                form.add_error(None, str(error.message))
-                status = error.status
-            except DatabaseError:
-                logger.exception("support_request_submit failed")
-                form.add_error(None, _unavailable())
-                status = 503
-            else:
+                ),
+                "support_request_submit",
+            )
+            if item is not None:
                 return redirect(_sent_url(item.pk))
     school_name = dict(schools).get(school_id, "")
     change_url = reverse("intake:request_new")
@@ -444,20 +447,17 @@ def supplement(request: HttpRequest, item_id: UUID) -> HttpResponse:
     form = SupplementForm(request.POST)
     status = 400
     if form.is_valid():
-        try:
-            services.supplement_add(
+        added, status = _submit(
+            form,
+            lambda: services.supplement_add(
                 actor=_actor(request),
                 item_id=item_id,
                 body=form.cleaned_data["body"],
                 request_id=form.cleaned_data["request_id"],
-            )
-        except SubmissionInvalid as error:
-            form.add_service_errors(error.details)
-        except DatabaseError:
-            logger.exception("supplement_add failed")
-            form.add_error(None, _unavailable())
-            status = 503
-        else:
+            ),
+            "supplement_add",
+        )
+        if added is not None:
             messages.success(request, _("Kompletteringen är skickad till socialtjänsten."))
             return redirect("intake:sent_item", item_id=item_id)
     return _sent_item_page(request, item_id, supplement_form=form, status=status)
