@@ -35,9 +35,11 @@ def test_report_is_assessed_and_decided_and_the_principal_sees_only_the_outcome(
     expect(page.get_by_role("heading", level=1)).to_have_text("Kontakta socialtjänsten")
     principal.navigate(page.get_by_role("button", name="Gör en orosanmälan").click)
 
-    # The child is searched for among the school's pupils (the form never lists them all).
+    # The child is searched for among the school's pupils (the form never lists them all),
+    # inside the form: htmx replaces only the result.
     page.get_by_label("Sök barnet: namn eller personnummer").fill("an")
-    principal.navigate(page.get_by_role("button", name="Sök barnet").click)
+    page.get_by_role("button", name="Sök barnet").click()
+    expect(page.get_by_role("status")).to_contain_text("Sökningen hittade")
     page.get_by_label("Barnet det gäller").select_option(index=1)
     page.get_by_label("Vad har du sett eller hört?").fill(
         "Eleven berättade i dag att pappa slog henne i går kväll."
