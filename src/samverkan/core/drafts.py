@@ -144,10 +144,14 @@ class DraftFormMixin:
     shown by `includes/draft.html`. Mix in before `forms.Form`; pass `draft=`."""
 
     draft: Draft | None
+    # {"reference", "url"} of the sender's earlier submission with the same words: the form
+    # shows a warning and "Skicka ändå" (posts confirm_duplicate=1).
+    duplicate: dict[str, str] | None
 
     def __init__(self, *args: Any, draft: Draft | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.draft = draft
+        self.duplicate = None
         if draft is not None:
             form: Any = self
             form.initial = {**form.initial, TOKEN_FIELD: str(draft.token)}
@@ -169,6 +173,11 @@ def initial_from(form_class: type[forms.Form], data: QueryDict) -> dict[str, Any
         elif name in data:
             initial[name] = data.get(name)
     return initial
+
+
+def confirms_duplicate(request: HttpRequest) -> bool:
+    """The sender chose "Skicka ändå" after the duplicate warning."""
+    return request.POST.get(CONFIRM_DUPLICATE_FIELD) == "1"
 
 
 def token_field() -> forms.UUIDField:

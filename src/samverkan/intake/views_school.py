@@ -25,7 +25,7 @@ from samverkan.core.drafts import draft_form
 from samverkan.organisations import selectors as org_selectors
 
 from . import policies, selectors, services
-from .errors import NoReceivingUnit, PossibleName, SubmissionInvalid
+from .errors import NoReceivingUnit, PossibleDuplicate, PossibleName, SubmissionInvalid
 from .forms_school import (
     ChildStepForm,
     ConsultationForm,
@@ -88,6 +88,9 @@ def _submit(form: Any, call: Callable[[], T], name: str) -> tuple[T | None, int]
         form.add_service_errors(error.details)
     except SubmissionInvalid as error:
         form.add_service_errors(error.details)
+    except PossibleDuplicate as error:
+        form.duplicate = error.details  # a warning with "Skicka ändå", never a refusal
+        return None, error.status
     except NoReceivingUnit as error:
         form.add_error(None, str(error.message))
         return None, error.status
@@ -310,6 +313,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     reporter_phone=data["reporter_phone"],
                     consultation_id=consultation.pk if consultation else None,
                     request_id=data["request_id"],
+                    confirm_duplicate=drafts.confirms_duplicate(request),
                 ),
                 "report_submit",
             )
@@ -480,6 +484,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     consent_id=UUID(data["consent"]),
                     consultation_id=consultation.pk if consultation else None,
                     request_id=data["request_id"],
+                    confirm_duplicate=drafts.confirms_duplicate(request),
                 ),
                 "support_request_submit",
             )

@@ -89,6 +89,7 @@ def make_report(world: Any, user: str = "principal", **changes: Any) -> IntakeIt
         "needs_protection_now": "unknown",
         "guardians_informed": "no",
         "request_id": uuid.uuid4(),
+        "confirm_duplicate": True,  # several reports about one child, on purpose
     }
     values.update(changes)
     return services.report_submit(actor=actor_of(world.users[user]), **values)
@@ -462,6 +463,35 @@ def test_back_and_send_again_shows_redan_skickad_with_the_first_receipt(
     assert "Ella berättade i dag att hon blir slagen hemma." in page
     assert 'name="confirm_duplicate" value="1"' in page
     assert IntakeItem.objects.count() == 1
+
+
+def test_the_same_words_in_a_new_form_warn_with_the_earlier_receipt_and_send_anyway(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    """Issue #11, finding 1 (a re-fetched form with a new token): the same words about the
+    same child within a day are not sent; the form comes back with the words, the earlier
+    receipt and "Skicka ändå", which sends it, flagged for intake."""
+    client = login("teacher")
+    client.post(url("report_new"), report_post(world))
+    first = IntakeItem.objects.get()
+
+    warned = client.post(url("report_new"), report_post(world))
+    anyway = client.post(url("report_new"), report_post(world, confirm_duplicate="1"))
+
+    page = warned.content.decode()
+    assert warned.status_code == 409
+    assert "Du skickade samma text om samma barn för mindre än ett dygn sedan" in page
+    assert first.reference in page
+    assert url("sent_item", first.pk) in page
+    assert 'name="confirm_duplicate" value="1"' in page
+    assert "Ella berättade i dag att hon blir slagen hemma." in page
+    assert anyway.status_code == 302
+    second = IntakeItem.objects.exclude(pk=first.pk).get()
+    assert second.likely_duplicate_of_id == first.pk
+    client.force_login(world.users["intake"])
+    item_page = client.get(reverse("intake:item", args=[second.pk])).content.decode()
+    assert "Trolig dubblett" in item_page
+    assert first.reference in item_page
 
 
 def test_starting_a_new_form_after_sending_gives_a_new_token(
