@@ -1,7 +1,6 @@
 """Forms for recording consent, adding a party's answer and withdrawing. Swedish messages that
 say what to do next. The services validate again and own every rule (STYLE P2)."""
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.children.models import Child, Guardianship
+from samverkan.core.drafts import DraftFormMixin, token_field
 from samverkan.core.models import RecordCategory
 from samverkan.organisations.models import Unit
 
@@ -155,7 +155,7 @@ def _party_input(
     )
 
 
-class ConsentRecordForm(forms.Form):
+class ConsentRecordForm(DraftFormMixin, forms.Form):
     """One consent with every custodian's and the child's answer."""
 
     purpose = forms.ChoiceField(
@@ -211,7 +211,7 @@ class ConsentRecordForm(forms.Form):
         help_text=_("PDF, JPEG eller PNG, högst 10 MB."),
         required=False,
     )
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()
 
     def __init__(
         self,

@@ -117,7 +117,9 @@ def draft_restart(request: HttpRequest, name: str, subject: object = None) -> Ht
 
 def draft_retire(request: HttpRequest, token: object, *, url: str, label: str) -> None:
     """Record that the draft was sent (its receipt) and let the next page forget the copy the
-    browser kept (sessionStorage)."""
+    browser kept (sessionStorage). No token (a client that posted none): nothing to retire."""
+    if not token:
+        return
     sent: dict[str, dict[str, str]] = dict(request.session.get(SENT_KEY, {}))
     now = timezone.now()
     sent = {k: v for k, v in sent.items() if not _expired(v.get("at", ""), now)}
@@ -133,6 +135,22 @@ def drafts_to_clear(request: HttpRequest) -> dict[str, list[str]]:
     if session is None or CLEAR_KEY not in session:
         return {"drafts_clear": []}
     return {"drafts_clear": list(session.pop(CLEAR_KEY))}
+
+
+def draft_for(
+    request: HttpRequest, name: str, subject: object = None, *, sending: bool = True
+) -> tuple[Draft | None, HttpResponse | None]:
+    """What a form view does first: (the draft to show on GET, None), or (None, the response
+    that ends the request: `?ny=1` restarting the draft, or "Redan skickad" for a second
+    submission of a sent draft). A POST to handle gets (None, None); `sending=False` for a
+    POST that only shows the form again (a search inside it)."""
+    if restarted := draft_restart(request, name, subject):
+        return None, restarted
+    if sending and (sent := already_sent(request)):
+        return None, sent
+    if request.method == "POST":
+        return None, None
+    return draft_start(request, name, subject), None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,9 +198,9 @@ def confirms_duplicate(request: HttpRequest) -> bool:
     return request.POST.get(CONFIRM_DUPLICATE_FIELD) == "1"
 
 
-def token_field() -> forms.UUIDField:
-    """The draft token's hidden field; a fresh token when the view gave no draft (the API)."""
-    return forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+def token_field(*, required: bool = True) -> forms.UUIDField:
+    """The draft token's hidden field; a fresh token when the view gave no draft."""
+    return forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=required)
 
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])

@@ -134,15 +134,11 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
     draft (core.drafts): a second submission shows the first receipt."""
     actor = _actor(request)
     schools = sender_schools(actor)
-    if restarted := drafts.draft_restart(request, "consultation"):
-        return restarted
-    if sent := drafts.already_sent(request):
-        return sent
-    posted = request.method == "POST"
+    draft, done = drafts.draft_for(request, "consultation")
+    if done is not None:
+        return done
     form = ConsultationForm(
-        request.POST if posted else None,
-        schools=schools,
-        draft=None if posted else drafts.draft_start(request, "consultation"),
+        request.POST if request.method == "POST" else None, schools=schools, draft=draft
     )
     status = 200
     if request.method == "POST":
@@ -264,10 +260,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
     posted = request.method == "POST"
     searching = posted and request.POST.get("action") == "search"
     child_param = request.GET.get("barn")
-    if restarted := drafts.draft_restart(request, "report", _uuid(child_param)):
-        return restarted
-    if sent := drafts.already_sent(request):
-        return sent
+    draft, done = drafts.draft_for(request, "report", _uuid(child_param), sending=not searching)
+    if done is not None:
+        return done
     search_text, search = "", None
     if searching:
         search_text, children, search = _search_posted(request, actor, schools)
@@ -277,7 +272,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
     )
-    draft = None if posted else drafts.draft_start(request, "report", _uuid(child_param))
     if searching:
         initial = ReportForm.initial_from(request.POST)
         _found_one(initial, children, "child", "school")
@@ -414,11 +408,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
     posted = request.method == "POST"
     if posted and request.POST.get("action") in ("search", "choose"):
         return _request_child_posted(request, actor, schools)
-    if restarted := drafts.draft_restart(request, "request", _uuid(request.GET.get("barn"))):
-        return restarted
-    if sent := drafts.already_sent(request):
-        return sent
     child_id = _uuid(request.POST.get("child") if posted else request.GET.get("barn"))
+    draft, done = drafts.draft_for(request, "request", child_id)
+    if done is not None:
+        return done
     children, search = _children(actor, schools, child_id=child_id, text="")
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
@@ -459,7 +452,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
     form = RequestForm(
         request.POST if posted else None,
-        draft=None if posted else drafts.draft_start(request, "request", child_id),
+        draft=draft,
         consent_ids=[v.consent.pk for v in consents],
         initial={
             "school": str(school_id),
