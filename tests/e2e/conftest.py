@@ -205,6 +205,52 @@ def _pg_execute(admin_url: str, sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
+def start_runserver(server: Server, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`samverkan runserver` on the port, once /healthz answers 200 and static files are served
+    (the caller stops it with stop_runserver)."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [str(SAMVERKAN), "runserver", f"127.0.0.1:{port}", "--noreload"],
+            env=server.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(
+                f"The server exited with {process.returncode}:\n"
+                + log_path.read_text(errors="replace")[-3000:],
+                pytrace=False,
+            )
+        try:
+            if _get_status(server.url("/healthz")) == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_runserver(process)
+            pytest.fail(
+                f"/healthz did not answer 200 within {STARTUP_TIMEOUT} s:\n"
+                + log_path.read_text(errors="replace")[-3000:],
+                pytrace=False,
+            )
+        time.sleep(0.2)
+    status = _get_status(server.url("/static/samverkan/samverkan.css"))
+    assert status == 200, f"the stylesheet answered {status}: static files are not served"
+    return process
+
+
+def stop_runserver(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="session")
 def chromium() -> str:
     return chromium_path()
@@ -255,44 +301,10 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         _run(server, "shell", "-c", FACTS_SCRIPT, extra_env={"E2E_FACTS_OUT": str(facts_path)})
         server.facts = json.loads(facts_path.read_text(encoding="utf-8"))
 
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(  # noqa: S603
-                [str(SAMVERKAN), "runserver", f"127.0.0.1:{port}", "--noreload"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"The server exited with {process.returncode}:\n"
-                    + log_path.read_text(errors="replace")[-3000:],
-                    pytrace=False,
-                )
-            try:
-                if _get_status(server.url("/healthz")) == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"/healthz did not answer 200 within {STARTUP_TIMEOUT} s:\n"
-                    + log_path.read_text(errors="replace")[-3000:],
-                    pytrace=False,
-                )
-            time.sleep(0.2)
-        status = _get_status(server.url("/static/samverkan/samverkan.css"))
-        assert status == 200, f"the stylesheet answered {status}: static files are not served"
+        process = start_runserver(server, port, log_path)
         yield server
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_runserver(process)
         if pg_name:
             _pg_execute(pg_admin, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
@@ -398,10 +410,12 @@ def visit(browser: Browser, server: Server, axe: Axe) -> Iterator[Any]:
     requests."""
     visitors: list[Visitor] = []
 
-    def open_visitor() -> Visitor:
-        context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
+    def open_visitor(on: Server | None = None, **options: Any) -> Visitor:
+        """`on`: another server than the worker's; `options`: Playwright's context options
+        (a phone: viewport, is_mobile, has_touch)."""
+        context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm", **options)
         context.set_default_timeout(15_000)
-        visitor = Visitor(context, context.new_page(), server, axe)
+        visitor = Visitor(context, context.new_page(), on or server, axe)
         visitors.append(visitor)
         return visitor
 

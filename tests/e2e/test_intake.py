@@ -18,6 +18,8 @@ from playwright.sync_api import expect
 
 from samverkan.children.identity import generate_identity_number
 
+from .drafts import answer_report_questions
+
 pytestmark = pytest.mark.e2e
 
 REFERENCE = re.compile(r"ANM-\d{4}-\d{6}")
@@ -45,12 +47,7 @@ def test_report_is_assessed_and_decided_and_the_principal_sees_only_the_outcome(
         "Eleven berättade i dag att pappa slog henne i går kväll."
     )
     page.get_by_label("Hur är barnets situation nu?").fill("Eleven är i skolan och är rädd.")
-    page.get_by_role("group", name="Kan barnet behöva skydd redan i dag?").get_by_label(
-        "Vet inte"
-    ).check()
-    page.get_by_role("group", name="Vet vårdnadshavarna att du gör en anmälan?").get_by_label(
-        "Nej"
-    ).check()
+    answer_report_questions(page)
     expect(page.get_by_label("Jag vill få återkoppling")).to_be_checked()
     principal.navigate(page.get_by_role("button", name="Skicka anmälan").click)
 
