@@ -107,12 +107,19 @@ def draft_restart(request: HttpRequest, name: str, subject: object = None) -> Ht
     redirect, so that Back never lands on a URL that starts yet another draft)."""
     if request.method != "GET" or NEW_PARAM not in request.GET:
         return None
-    drafts: dict[str, str] = dict(request.session.get(SESSION_KEY, {}))
-    drafts.pop(_key(name, subject), None)
-    request.session[SESSION_KEY] = drafts
+    draft_forget(request, name, subject)
     query = request.GET.copy()
     del query[NEW_PARAM]
     return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+
+
+def draft_forget(request: HttpRequest, name: str, subject: object = None) -> None:
+    """The form shows a new draft next time: for a form on its own receipt page (a
+    supplement under the item it adds to), where "already sent" would stand in the way of
+    the next one. A repeat of the sent token still shows "Redan skickad"."""
+    drafts: dict[str, str] = dict(request.session.get(SESSION_KEY, {}))
+    if drafts.pop(_key(name, subject), None) is not None:
+        request.session[SESSION_KEY] = drafts
 
 
 def draft_retire(request: HttpRequest, token: object, *, url: str, label: str) -> None:

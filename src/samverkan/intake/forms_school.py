@@ -2,7 +2,6 @@
 a support request with consent, a supplement. Swedish messages that say what to do next; the
 services validate again and own every rule (STYLE P2). Every form keeps what was typed."""
 
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 from uuid import UUID
@@ -311,7 +310,7 @@ class RequestForm(DraftFormMixin, ServiceErrorsMixin, forms.Form):
         ]
 
 
-class SupplementForm(ServiceErrorsMixin, forms.Form):
+class SupplementForm(DraftFormMixin, ServiceErrorsMixin, forms.Form):
     body = _textarea(
         _("Komplettering"),
         hint=_(
@@ -321,4 +320,4 @@ class SupplementForm(ServiceErrorsMixin, forms.Form):
         required_message=_("Skriv det du vill komplettera med."),
         rows=5,
     )
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()

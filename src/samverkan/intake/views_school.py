@@ -529,7 +529,8 @@ def _sent_item_page(
         "is_report": item.kind == ItemKind.REPORT,
         "reporter_roles": selectors.reporter_roles(item=item),
         "supplements": list(selectors.item_supplements(item=item)),
-        "supplement_form": supplement_form or SupplementForm(),
+        "supplement_form": supplement_form
+        or SupplementForm(draft=drafts.draft_start(request, "supplement", item_id)),
         "can_request_feedback": item.kind == ItemKind.REPORT
         and item.feedback_requested_at is None
         and item.created_by_id == actor.user_id,
@@ -547,8 +548,12 @@ def sent_item(request: HttpRequest, item_id: UUID) -> HttpResponse:
 
 @require_POST
 @policy(policies.can_use_one_way_in)
+@draft_form(SupplementForm)
 def supplement(request: HttpRequest, item_id: UUID) -> HttpResponse:
-    """Add to a sent report or request; the original is never changed."""
+    """Add to a sent report or request; the original is never changed. One draft per item
+    (core.drafts): a second submission shows "Redan skickad"."""
+    if sent := drafts.already_sent(request):
+        return sent
     form = SupplementForm(request.POST)
     status = 400
     if form.is_valid():
@@ -564,7 +569,12 @@ def supplement(request: HttpRequest, item_id: UUID) -> HttpResponse:
         )
         if added is not None:
             messages.success(request, _("Kompletteringen är skickad till socialtjänsten."))
-            return redirect("intake:sent_item", item_id=item_id)
+            url = reverse("intake:sent_item", args=[item_id])
+            token = form.cleaned_data["request_id"]
+            label = _("komplettering till %(ref)s") % {"ref": added.item.reference}
+            drafts.draft_retire(request, token, url=url, label=label)
+            drafts.draft_forget(request, "supplement", item_id)  # the page offers the next one
+            return redirect(url)
     return _sent_item_page(request, item_id, supplement_form=form, status=status)
 
 
