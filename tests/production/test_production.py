@@ -23,12 +23,13 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from samverkan.settings.environment import REQUIRED
 
-from .units import INSTALLED_BIN, THIS_BIN, Unit, services
+from .units import BACKUP_DIR, INSTALLED_BIN, THIS_BIN, Unit, services
 
 SAMVERKAN = Path(sys.executable).parent / "samverkan"
 HOST = "samverkan.kommun.example"
@@ -46,10 +47,10 @@ class Installation:
     port: int
 
     def run(
-        self, argv: list[str], timeout: float = COMMAND_TIMEOUT
+        self, argv: list[str], timeout: float = COMMAND_TIMEOUT, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603
-            argv, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+            argv, env=env or self.env, capture_output=True, text=True, timeout=timeout, check=False
         )
 
     def samverkan(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -223,6 +224,33 @@ def _wait_for_log(log_path: Path, text: str) -> None:
     while text not in log_path.read_text(errors="replace"):
         assert time.monotonic() < deadline, f"{text!r} not in the log"
         time.sleep(0.2)
+
+
+def test_the_backup_dumps_the_database_and_pg_restore_reads_it(
+    installation: Installation, tmp_path: Path
+) -> None:
+    if "DATABASE_URL" not in installation.env:
+        pytest.skip("the backup is pg_dump: PostgreSQL runs only")
+    url = urlsplit(installation.env["DATABASE_URL"])
+    env = {
+        **installation.env,
+        "PGHOST": url.hostname or "127.0.0.1",
+        "PGPORT": str(url.port or 5432),
+        "PGUSER": url.username or "postgres",
+        "SAMVERKAN_DB": url.path.lstrip("/"),
+        "SAMVERKAN_BACKUP_DIR": str(tmp_path),
+    }
+    if url.password:
+        env["PGPASSWORD"] = url.password
+
+    result = installation.run(["/bin/sh", str(BACKUP_DIR / "samverkan-backup")], env=env)
+
+    assert result.returncode == 0, result.stderr
+    dumps = list(tmp_path.glob("*.dump"))
+    assert len(dumps) == 1
+    assert len(list(tmp_path.glob("files-*.tar.gz"))) == 1
+    listing = installation.run(["pg_restore", "--list", str(dumps[0])])
+    assert "TABLE DATA public children_child" in listing.stdout
 
 
 def test_serve_refuses_to_start_naming_every_missing_variable(tmp_path: Path) -> None:

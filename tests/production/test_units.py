@@ -45,6 +45,7 @@ def test_systemd_analyze_verify_accepts_every_unit(tmp_path: Path) -> None:
 def test_every_timer_starts_a_oneshot_service_that_alerts_on_failure() -> None:
     names = {unit.name for unit in all_units()}
     timers = [unit for unit in all_units() if unit.name.endswith(".timer")]
+    assert "samverkan-backup.timer" in {t.name for t in timers}
     assert {t.name for t in timers} >= {
         "samverkan-seal-audit.timer",
         "samverkan-verify-audit.timer",
@@ -76,3 +77,8 @@ def test_every_service_runs_the_installed_samverkan_as_its_own_user() -> None:
 
 def test_the_unit_folder_holds_only_units() -> None:
     assert all(p.suffix in {".service", ".timer"} for p in UNIT_DIR.iterdir())
+
+
+def test_the_backup_alerts_on_failure_too() -> None:
+    backup = next(u for u in all_units() if u.name == "samverkan-backup.service")
+    assert backup.get("Unit", "OnFailure") == "samverkan-alert@%n.service"

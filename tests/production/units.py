@@ -8,9 +8,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT_DIR = REPO / "deploy" / "systemd"
+BACKUP_DIR = REPO / "deploy" / "backup"
 # Where the runbook installs the virtualenv; the tests put this checkout's in its place.
 INSTALLED_BIN = "/opt/samverkan/venv/bin/"
 THIS_BIN = str(Path(sys.executable).parent) + "/"
+INSTALLED_BACKUP = "/usr/local/sbin/samverkan-backup"
+UNIT_SUFFIXES = frozenset({".service", ".timer"})
 
 
 @dataclass
@@ -46,14 +49,23 @@ def read_unit(path: Path) -> Unit:
     return Unit(path, sections)
 
 
-def all_units() -> list[Unit]:
+def app_units() -> list[Unit]:
+    """The app's units (deploy/systemd): every one runs `samverkan`."""
     return [read_unit(path) for path in sorted(UNIT_DIR.iterdir()) if path.is_file()]
 
 
+def all_units() -> list[Unit]:
+    """The app's units and the backup's (deploy/backup)."""
+    backup = [read_unit(p) for p in sorted(BACKUP_DIR.iterdir()) if p.suffix in UNIT_SUFFIXES]
+    return app_units() + backup
+
+
 def services() -> list[Unit]:
-    return [unit for unit in all_units() if unit.name.endswith(".service")]
+    return [unit for unit in app_units() if unit.name.endswith(".service")]
 
 
 def here(text: str) -> str:
-    """The unit's text with this checkout's virtualenv where the runbook installs one."""
-    return text.replace(INSTALLED_BIN, THIS_BIN)
+    """The unit's text with this checkout's files where the runbook installs them."""
+    return text.replace(INSTALLED_BIN, THIS_BIN).replace(
+        INSTALLED_BACKUP, str(BACKUP_DIR / "samverkan-backup")
+    )
