@@ -1,6 +1,7 @@
 """The operations commands the systemd units run: alert, check_worker, ship_checkpoints, and
 the production settings' refusal and proxy handling."""
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,29 @@ def test_alert_mails_the_operators_and_logs_at_crit(
     assert mail.outbox[0].subject.startswith("Samverkan: samverkan-verify-audit.service failed")
     assert "journalctl -u samverkan-verify-audit.service" in mail.outbox[0].body
     assert capsys.readouterr().err.startswith("<2>Samverkan: samverkan-verify-audit.service")
+
+
+def test_alert_that_cannot_mail_says_so_after_logging(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with (
+        override_settings(
+            SAMVERKAN_ALERT_EMAILS="drift@kommun.se",
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=_closed_port(),
+        ),
+        pytest.raises(CommandError, match=r"e-mailing drift@kommun\.se failed"),
+    ):
+        call_command("alert", "samverkan-backup.service")
+
+    assert "<2>Samverkan: samverkan-backup.service failed" in capsys.readouterr().err
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def test_alert_without_recipients_still_logs(capsys: pytest.CaptureFixture[str]) -> None:

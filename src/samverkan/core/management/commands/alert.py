@@ -1,12 +1,13 @@
 """`samverkan alert UNIT`: tell the operators that a systemd unit failed (OnFailure=)."""
 
+import smtplib
 import socket
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 # sd-daemon's priority prefix: journald records the line at level "crit" (2).
@@ -38,7 +39,13 @@ class Command(BaseCommand):
             if address.strip()
         ]
         if recipients:
-            send_mail(subject, body, None, recipients)
+            try:
+                send_mail(subject, body, None, recipients)
+            except (OSError, smtplib.SMTPException) as error:
+                raise CommandError(
+                    f"the alert is in the system log, but e-mailing {', '.join(recipients)} "
+                    f"failed: {error}"
+                ) from error
             self.stdout.write(f"Alert sent to {', '.join(recipients)}")
         else:
             self.stdout.write(
