@@ -21,8 +21,12 @@ STOP_TIMEOUT = 40  # gunicorn's graceful_timeout (30 s) and some
 
 
 def default_workers() -> int:
-    """gunicorn's advice: two per core plus one (cores this process may run on)."""
-    return 2 * len(os.sched_getaffinity(0)) + 1
+    """gunicorn's advice: two per core plus one (the cores this process may run on, on Linux)."""
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:  # macOS, for `make demo` on a laptop
+        cores = os.cpu_count() or 1
+    return 2 * cores + 1
 
 
 def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
