@@ -144,6 +144,23 @@ def test_deploy_checks_pass_under_production_settings(installation: Installation
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_production_logging_keeps_every_logger_the_base_settings_configure(
+    installation: Installation,
+) -> None:
+    script = (
+        "import json; from django.conf import settings; from samverkan.settings import base; "
+        "print(json.dumps([sorted(base.LOGGING.get('loggers', {})), "
+        "sorted(settings.LOGGING['loggers'])]))"
+    )
+    result = installation.samverkan("shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+
+    base_loggers, production_loggers = json.loads(result.stdout.splitlines()[-1])
+
+    assert set(base_loggers) <= set(production_loggers)
+    assert "django_tasks" in production_loggers
+
+
 def test_every_unit_runs_in_the_foreground(installation: Installation) -> None:
     units = {unit.name: unit for unit in services()}
     log_path = installation.data_dir / "web.log"

@@ -5,10 +5,12 @@ Refuses to start, naming each missing variable, when the environment lacks what 
 """
 
 import os
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import LOGGING as BASE_LOGGING
 from .environment import missing_or_invalid, refusal
 
 _problems = missing_or_invalid(os.environ)
@@ -48,13 +50,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL  # noqa: F405
 # Who `samverkan alert` e-mails when a job fails (comma-separated); the system log always.
 SAMVERKAN_ALERT_EMAILS = os.environ.get("SAMVERKAN_ALERT_EMAILS", "")
 
+# Base's logging (to stderr, which systemd keeps in the journal), each line saying its level
+# and logger, and every task the worker runs.
+_base_loggers = cast(dict[str, Any], BASE_LOGGING.get("loggers", {}))
 LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
+    **BASE_LOGGING,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"django_tasks": {"level": "INFO"}},
+    "loggers": {**_base_loggers, "django_tasks": {"level": "INFO"}},
 }
 
 # Django's deploy check asks for HSTS on every subdomain and the preload list; the
