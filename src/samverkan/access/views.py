@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from samverkan.children import selectors as child_selectors
+from samverkan.consent import selectors as consent_selectors
 from samverkan.intake import policies as intake_policies
 from samverkan.intake import selectors as intake_selectors
 from samverkan.organisations import selectors as org_selectors
@@ -64,6 +65,8 @@ def start(request: HttpRequest) -> HttpResponse:
     context["can_manage_routing"] = bool(intake_policies.can_manage_routing(actor))
     if actor.social_unit_ids and not actor.intake_unit_ids:
         context["caseload"] = list(child_selectors.caseload_list(actor=actor)[:50])
+    # Consents naming the actor's units that wait for their side to confirm (principle 8).
+    context["consents_waiting"] = consent_selectors.consents_waiting_count(actor=actor)
     context["is_intake"] = bool(actor.intake_unit_ids)
     context["can_search"] = bool(actor.school_ids or actor.social_unit_ids or actor.intake_unit_ids)
     context["is_log_reviewer"] = actor.has_role(Role.LOG_REVIEWER)
