@@ -138,15 +138,13 @@ def unit_env(installation: Installation, unit: Unit) -> dict[str, str]:
     return env
 
 
-def test_deploy_checks_pass_under_production_settings(installation: Installation) -> None:
+def _deploy_checks_pass(installation: Installation) -> None:
     result = installation.samverkan("check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_logging_keeps_every_logger_the_base_settings_configure(
-    installation: Installation,
-) -> None:
+def _logging_keeps_every_logger_the_base_settings_configure(installation: Installation) -> None:
     script = (
         "import json; from django.conf import settings; from samverkan.settings import base; "
         "print(json.dumps([sorted(base.LOGGING.get('loggers', {})), "
@@ -161,7 +159,18 @@ def test_production_logging_keeps_every_logger_the_base_settings_configure(
     assert "django_tasks" in production_loggers
 
 
-def test_every_unit_runs_in_the_foreground(installation: Installation) -> None:
+def test_the_installation_runs_as_the_runbook_says(
+    installation: Installation, tmp_path: Path
+) -> None:
+    """One test, so that one xdist worker alone builds the installation."""
+    _deploy_checks_pass(installation)
+    _logging_keeps_every_logger_the_base_settings_configure(installation)
+    _every_unit_runs_in_the_foreground(installation)
+    if "DATABASE_URL" in installation.env:  # the backup is pg_dump: PostgreSQL runs only
+        _the_backup_dumps_the_database_and_pg_restore_reads_it(installation, tmp_path)
+
+
+def _every_unit_runs_in_the_foreground(installation: Installation) -> None:
     units = {unit.name: unit for unit in services()}
     log_path = installation.data_dir / "web.log"
     started: dict[str, subprocess.Popen[bytes]] = {}
@@ -243,11 +252,9 @@ def _wait_for_log(log_path: Path, text: str) -> None:
         time.sleep(0.2)
 
 
-def test_the_backup_dumps_the_database_and_pg_restore_reads_it(
+def _the_backup_dumps_the_database_and_pg_restore_reads_it(
     installation: Installation, tmp_path: Path
 ) -> None:
-    if "DATABASE_URL" not in installation.env:
-        pytest.skip("the backup is pg_dump: PostgreSQL runs only")
     url = urlsplit(installation.env["DATABASE_URL"])
     env = {
         **installation.env,
