@@ -274,6 +274,8 @@ def server(
             time.sleep(0.2)
         status = _get_status(server.url("/static/samverkan/samverkan.css"))
         assert status == 200, f"the stylesheet answered {status}: static files are not served"
+        # The task worker beside the server runs what the app enqueues (e-mails and the like).
+        _run(server, "check_worker", "--timeout", str(STARTUP_TIMEOUT))
         yield server
     finally:
         if process is not None and process.poll() is None:
