@@ -15,6 +15,7 @@ import secrets
 import shlex
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -173,17 +174,27 @@ def test_the_installation_runs_as_the_runbook_says(
 def _every_unit_runs_in_the_foreground(installation: Installation) -> None:
     units = {unit.name: unit for unit in services()}
     log_path = installation.data_dir / "web.log"
+    # systemd's notify socket, as Type=notify gives the web unit: READY=1 must come from the
+    # process systemd started (NotifyAccess=main), which `serve` becomes by exec'ing gunicorn.
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(installation.data_dir / "notify.sock"))
+    notify.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    notify.settimeout(START_TIMEOUT)
     started: dict[str, subprocess.Popen[bytes]] = {}
     with log_path.open("wb") as log:
         for name in sorted(LONG_RUNNING):
+            env = unit_env(installation, units[name])
+            if units[name].get("Service", "Type") == "notify":
+                env["NOTIFY_SOCKET"] = str(installation.data_dir / "notify.sock")
             started[name] = subprocess.Popen(  # noqa: S603
-                exec_start(units[name]),
-                env=unit_env(installation, units[name]),
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                exec_start(units[name]), env=env, stdout=log, stderr=subprocess.STDOUT
             )
     web = started["samverkan-web.service"]
     try:
+        with notify:
+            message, sender = _notification(notify)
+        assert b"READY=1" in message
+        assert sender == web.pid, "READY=1 came from another process than the unit's main one"
         # gunicorn under production settings answers over "HTTPS" (the proxy's header).
         status, _, body = _wait_for_health(installation, web, log_path)
         vendor = "postgresql" if "DATABASE_URL" in installation.env else "sqlite"
@@ -227,6 +238,16 @@ def _every_unit_runs_in_the_foreground(installation: Installation) -> None:
     assert codes == dict.fromkeys(LONG_RUNNING, 0), log_text[-3000:]
     assert "201212121212" not in log_text
     assert '"GET /healthz HTTP/1.1" 200' in log_text
+
+
+def _notification(notify: socket.socket) -> tuple[bytes, int]:
+    """The next sd_notify message and the process id of its sender."""
+    credentials = struct.calcsize("3i")  # pid, uid, gid
+    message, ancillary, _, _ = notify.recvmsg(4096, socket.CMSG_SPACE(credentials))
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+            return message, struct.unpack("3i", data[:credentials])[0]
+    raise AssertionError("the notification carried no sender")
 
 
 def _wait_for_health(
