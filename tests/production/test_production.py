@@ -145,19 +145,20 @@ def _deploy_checks_pass(installation: Installation) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _logging_keeps_every_logger_the_base_settings_configure(installation: Installation) -> None:
+def _settings_keep_base_loggers_and_check_connections(installation: Installation) -> None:
     script = (
         "import json; from django.conf import settings; from samverkan.settings import base; "
         "print(json.dumps([sorted(base.LOGGING.get('loggers', {})), "
-        "sorted(settings.LOGGING['loggers'])]))"
+        "sorted(settings.LOGGING['loggers']), settings.DATABASES['default']['CONN_HEALTH_CHECKS']]))"
     )
     result = installation.samverkan("shell", "-c", script)
     assert result.returncode == 0, result.stderr
 
-    base_loggers, production_loggers = json.loads(result.stdout.splitlines()[-1])
+    base_loggers, production_loggers, health_checks = json.loads(result.stdout.splitlines()[-1])
 
     assert set(base_loggers) <= set(production_loggers)
     assert "django_tasks" in production_loggers
+    assert health_checks is True
 
 
 def test_the_installation_runs_as_the_runbook_says(
@@ -165,7 +166,7 @@ def test_the_installation_runs_as_the_runbook_says(
 ) -> None:
     """One test, so that one xdist worker alone builds the installation."""
     _deploy_checks_pass(installation)
-    _logging_keeps_every_logger_the_base_settings_configure(installation)
+    _settings_keep_base_loggers_and_check_connections(installation)
     _every_unit_runs_in_the_foreground(installation)
     if "DATABASE_URL" in installation.env:  # the backup is pg_dump: PostgreSQL runs only
         _the_backup_dumps_the_database_and_pg_restore_reads_it(installation, tmp_path)

@@ -18,6 +18,9 @@ if _problems:
     raise ImproperlyConfigured(refusal(_problems))
 
 SECRET_KEY = os.environ["SAMVERKAN_SECRET_KEY"]
+# Connections live for a minute per worker; after a PostgreSQL restart (an upgrade, a failover)
+# each is checked before reuse instead of failing the next request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 STATIC_ROOT = os.environ.get("SAMVERKAN_STATIC_ROOT", str(DATA_DIR / "static"))  # noqa: F405
 WHITENOISE_USE_FINDERS = False
 # Uploads (a consent's evidence) live beside the database's other data, never in the cwd.
