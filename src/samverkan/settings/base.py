@@ -87,7 +87,12 @@ def database_from_env(default_sqlite: Path) -> dict[str, object]:
     """DATABASE_URL selects PostgreSQL; without it the embedded SQLite database is used."""
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # A kept connection is checked before a request reuses it: after a restart each
+        # process's next request would otherwise fail once, a resend from the
+        # database-error page among them (docs/forms.md).
+        config: dict[str, object] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         return config
     # The embedded database's folder is created on first use, so a fresh data dir just works.
     default_sqlite.parent.mkdir(parents=True, exist_ok=True)
