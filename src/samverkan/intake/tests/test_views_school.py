@@ -473,6 +473,8 @@ def test_the_same_words_in_a_new_form_warn_with_the_earlier_receipt_and_send_any
     item_page = client.get(reverse("intake:item", args=[second.pk])).content.decode()
     assert "Trolig dubblett" in item_page
     assert first.reference in item_page
+    queue = client.get(reverse("intake:queue")).content.decode()
+    assert queue.count("Trolig dubblett") == 1
 
 
 def test_starting_a_new_form_after_sending_gives_a_new_token(
