@@ -87,7 +87,11 @@ def database_from_env(default_sqlite: Path) -> dict[str, object]:
     """DATABASE_URL selects PostgreSQL; without it the embedded SQLite database is used."""
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # Connections are kept a minute per process (gunicorn's workers reuse them) and checked
+        # before reuse, so a restarted PostgreSQL costs no failed request.
+        config: dict[str, object] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         return config
     # The embedded database's folder is created on first use, so a fresh data dir just works.
     default_sqlite.parent.mkdir(parents=True, exist_ok=True)
