@@ -87,8 +87,8 @@ def database_from_env(default_sqlite: Path) -> dict[str, object]:
     """DATABASE_URL selects PostgreSQL; without it the embedded SQLite database is used."""
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        # A kept connection is checked before a request reuses it: after a restart each
-        # process's next request would otherwise fail once, a resend from the
+        # Connections are kept a minute per process (gunicorn's workers reuse them) and checked
+        # before reuse, so a restarted PostgreSQL costs no failed request, a resend from the
         # database-error page among them (docs/forms.md).
         config: dict[str, object] = dict(
             dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
