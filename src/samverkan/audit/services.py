@@ -6,13 +6,14 @@ from typing import Any
 from uuid import UUID
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from samverkan.access.actor import Actor, Grant
 from samverkan.access.decisions import enforce
-from samverkan.core.middleware import current_request_id
+from samverkan.core.middleware import current_client_request_id, current_request_id
 
 from . import policies, selectors
-from .chain import seal_pending
+from .chain import CONTENT_FIELDS, ChainId, seal_pending, sign_entry
 from .models import AuditAction, AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def record(
         object_type = object_type or subject._meta.label_lower
         object_id = object_id or str(subject.pk)
     acting = grant or actor.primary_grant
-    entry = AuditEvent.objects.create(
+    entry = _append(
         municipality_id=actor.tenant_id,
         actor_user_id=actor.user_id,
         actor_username=actor.username,
@@ -52,11 +53,23 @@ def record(
         child_ids=[str(c) for c in child_ids],
         purpose=purpose,
         details=details or {},
-        request_id=current_request_id(),
     )
     tenant = actor.tenant_id
     transaction.on_commit(lambda: _seal_quietly(tenant))
     return entry
+
+
+def _append(**fields: Any) -> AuditEvent:
+    """Insert one unsealed entry with its MAC, computed here with the keyring's signing key
+    (which never enters the database); sealing links it only if the MAC verifies. The
+    request id is the server's; a client's own X-Request-ID is kept in the details."""
+    fields.update(occurred_at=timezone.now(), request_id=current_request_id())
+    client_id = current_client_request_id()
+    if client_id:
+        fields["details"] = {**fields.get("details", {}), "client_request_id": client_id}
+    draft = AuditEvent(**fields)
+    fields["mac"] = sign_entry({name: getattr(draft, name) for name in CONTENT_FIELDS})
+    return AuditEvent.objects.create(**fields)
 
 
 def record_denied(*, actor: Actor, reason: str, path: str, object_id: str = "") -> AuditEvent:
@@ -73,7 +86,7 @@ def record_denied(*, actor: Actor, reason: str, path: str, object_id: str = "") 
         )
 
 
-def _seal_quietly(municipality_id: UUID) -> None:
+def _seal_quietly(municipality_id: ChainId) -> None:
     # Sealing is retried by the next append or by verify_audit; a failure here must not turn a
     # committed action into an error page.
     try:
@@ -105,7 +118,7 @@ def audit_log_read(*, actor: Actor, username: str = "", child_id: str = "") -> l
 
 def record_system(
     *,
-    municipality_id: UUID,
+    municipality_id: ChainId,
     action: str,
     event: str,
     subject: models.Model | None = None,
@@ -115,7 +128,7 @@ def record_system(
 ) -> AuditEvent:
     """An entry written by the system itself (a scheduled job, such as a consent expiring),
     with no person behind it: actor_username is "system"."""
-    entry = AuditEvent.objects.create(
+    entry = _append(
         municipality_id=municipality_id,
         actor_username="system",
         action=action,
@@ -125,7 +138,6 @@ def record_system(
         child_ids=[str(c) for c in child_ids],
         purpose=purpose,
         details=details or {},
-        request_id=current_request_id(),
     )
     transaction.on_commit(lambda: _seal_quietly(municipality_id))
     return entry
