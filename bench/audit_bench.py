@@ -250,7 +250,7 @@ def run(db: str, args: argparse.Namespace) -> Result:
             "SAMVERKAN_DATA_DIR": data_dir,
             "SAMVERKAN_AUDIT_CHECKPOINT_DIR": data_dir + "/audit",
         }
-        temp_db = f"samverkan_bench_{os.getpid()}"
+        temp_db = f"samverkan_audit_bench_{os.getpid()}"
         if db == "postgres":
             base = args.postgres_url.rsplit("/", 1)[0]
             with _postgres_admin(args.postgres_url) as admin:

@@ -14,6 +14,7 @@ from samverkan.core.middleware import current_client_request_id, current_request
 
 from . import policies, selectors
 from .chain import CONTENT_FIELDS, ChainId, seal_pending, sign_entry
+from .keys import keyring
 from .models import AuditAction, AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -140,4 +141,46 @@ def record_system(
         details=details or {},
     )
     transaction.on_commit(lambda: _seal_quietly(municipality_id))
+    return entry
+
+
+# Sign-in events (issue #10): who signed in or out, failed, was locked out or timed out.
+SIGNED_IN = "auth.signed_in"
+SIGN_IN_FAILED = "auth.sign_in_failed"
+LOCKED_OUT = "auth.locked_out"
+SIGNED_OUT = "auth.signed_out"
+IDLE_TIMEOUT = "auth.idle_timeout"
+SIGN_IN_EVENTS = (SIGNED_IN, SIGN_IN_FAILED, LOCKED_OUT, SIGNED_OUT, IDLE_TIMEOUT)
+
+
+def record_sign_in(
+    *,
+    event: str,
+    tenant_id: UUID | None,
+    user_id: UUID | None,
+    username: str,
+    typed_username: str = "",
+    ip_address: str = "",
+) -> AuditEvent:
+    """One sign-in event, in the account's tenant's chain, or in the installation's chain when
+    there is no tenant. `username` is an account's; a typed username that is no account's is
+    never stored (people type passwords into the username field): only its keyed hash, which
+    lets the log reviewer see repeated attempts with the same text."""
+    if event not in SIGN_IN_EVENTS:
+        raise ValueError(f"not a sign-in event: {event}")
+    details: dict[str, Any] = {"ip": ip_address[:45]} if ip_address else {}
+    if user_id is None and typed_username:
+        details["username_hmac"] = keyring().sign(b"username|" + typed_username.encode())
+    tenant = tenant_id
+    with transaction.atomic():
+        entry = _append(
+            municipality_id=tenant,
+            actor_user_id=user_id,
+            actor_username=username if user_id is not None else "",
+            action=AuditAction.LOGIN,
+            event=event,
+            purpose="",
+            details=details,
+        )
+        transaction.on_commit(lambda: _seal_quietly(tenant))
     return entry

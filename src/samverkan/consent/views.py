@@ -82,6 +82,7 @@ def consent_record(request: HttpRequest, child_id: UUID) -> HttpResponse:
                 else:
                     messages.success(request, _("Samtycket är registrerat."))
                     return redirect("consent:detail", child_id=child.pk, consent_id=consent.pk)
+    services.consent_form_read(actor=actor, child=child, relation=relation)
     age = rules.age_on(child.birth_date, timezone.localdate())
     overrides = {
         p: selectors.rule_overrides(municipality_id=child.municipality_id, purpose=p)
