@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from samverkan.access import views as access_views
+from samverkan.consent import views as consent_views
 from samverkan.core import views as core_views
 
 from .api import api_urls
@@ -13,6 +14,12 @@ urlpatterns = [
     path("logga-ut/", access_views.LogoutView.as_view(), name="logout"),
     path("sprak/", access_views.set_language, name="set_language"),
     path("barn/<uuid:child_id>/samtycken/", include("samverkan.consent.urls")),
+    path("samtycken/vantar/", consent_views.consents_waiting, name="consent_waiting"),
+    path(
+        "samtycken/<uuid:consent_id>/bekrafta/",
+        consent_views.consent_confirm,
+        name="consent_confirm",
+    ),
     path("barn/", include("samverkan.children.urls")),
     path("organisation/", include("samverkan.organisations.urls")),
     path("logg/", include("samverkan.audit.urls")),

@@ -1,6 +1,9 @@
-"""Consent in Chromium: a school counsellor reads the school-social team's note about a pupil
-while a consent is in force; a guardian's withdrawal is recorded on the consent page; the
-counsellor's next page load no longer shows the note; the log has both reads and the withdrawal.
+"""Consent in Chromium. The holder discloses (DESIGN principle 8): a consent the counsellor
+registers for the school stays closed for the school-social team's note until a team social
+worker confirms it with evidence; then the counsellor reads the note; a guardian's withdrawal is
+recorded on the consent page; the counsellor's next page load no longer shows the note; the log
+has the reads and the withdrawal. And the school nurse releases one journal note to the
+counsellor, who could not read it before.
 
 The consent is set up through `samverkan shell` against the server's database (the consent
 service itself, as the counsellor); the withdrawal goes through the consent page. Every page is
@@ -9,6 +12,7 @@ checked with axe-core and no request may leave for another host (conftest.Visito
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -80,18 +84,32 @@ parties = [
     for g in custodians.select_related("guardian")
 ]
 parties.append(PartyInput("child", "given", "written", today))
+nurse = actor_load(user=User.objects.get(username="skolskoterska"))
+health_note = Note.objects.create(
+    municipality_id=child.municipality_id,
+    child=child,
+    domain="school",
+    category="student_health_care",
+    owner_unit_id=school_id,
+    created_by_id=nurse.user_id,
+    title=f"Hälsosamtal {today.isoformat()} (e2e {os.getpid()})",
+    body="Sover dåligt, ont i magen på morgonen.",
+)
 consent = services.consent_record(
     actor=counsellor,
     child_id=child.pk,
     purpose="information_exchange",
     purpose_text="Samordna stödet i skolan och hemma (e2e).",
     unit_ids=[school_id, chosen.owner_unit_id],
-    categories=[chosen.category],
+    categories=[chosen.category, "student_health_care"],
     direction="both",
     follows_child=False,
     valid_from=today,
     valid_to=today + datetime.timedelta(days=90),
     parties=parties,
+    proof=services.EvidenceInput(
+        "oral", received_by="Kim Kurator", received_on=today, how="Vid möte på skolan"
+    ),
 )
 guardian = custodians.select_related("guardian").first().guardian
 with open(os.environ["E2E_CONSENT_OUT"], "w", encoding="utf-8") as out:
@@ -100,6 +118,7 @@ with open(os.environ["E2E_CONSENT_OUT"], "w", encoding="utf-8") as out:
         "consent_id": str(consent.pk),
         "note_id": str(chosen.pk),
         "note_title": chosen.title,
+        "health_note_title": health_note.title,
         "guardian_name": f"{guardian.given_name} {guardian.family_name}",
     }, out)
 """
@@ -124,10 +143,38 @@ def test_withdrawal_ends_what_the_counsellor_sees_and_is_logged(
     consent_page = f"/barn/{consent['child_id']}/samtycken/{consent['consent_id']}/"
     note = consent["note_title"]
 
-    # The counsellor sees the team's note while the consent is in force, marked as shared.
+    # The school registered the consent: social services' note stays closed until they confirm.
     counsellor = visit()
     page = counsellor.page
     counsellor.login("kurator")
+    counsellor.goto(child_page)
+    expect(h1(page)).to_be_visible()
+    expect(page.get_by_role("heading", name=note, exact=True)).to_have_count(0)
+    counsellor.goto(consent_page)
+    expect(page.get_by_text("Väntar på bekräftelse från: socialtjänsten")).to_be_visible()
+
+    # A team social worker sees the waiting consent on the start page and confirms it.
+    worker = visit()
+    wpage = worker.page
+    worker.login("teamsocionom")
+    worker.goto("/")
+    worker.navigate(wpage.get_by_role("link", name="väntar på bekräftelse").click)
+    expect(h1(wpage)).to_have_text("Samtycken som väntar på bekräftelse")
+    confirm = wpage.locator(f'a[href="/samtycken/{consent["consent_id"]}/bekrafta/"]')
+    worker.navigate(confirm.click)
+    worker.navigate(wpage.get_by_role("button", name="Bekräfta samtycket").click)
+    expect(wpage.get_by_text("Välj vad samtycket bygger på.").first).to_be_visible()
+    wpage.get_by_label("Muntligt samtycke", exact=True).check()
+    wpage.get_by_label("Muntligt samtycke mottaget av").fill("Sam Socialsekreterare")
+    wpage.get_by_label("Datum då det muntliga samtycket lämnades").fill(
+        datetime.datetime.now(tz=datetime.UTC).date().isoformat()
+    )
+    wpage.get_by_label("Hur det muntliga samtycket lämnades").fill("Telefonsamtal med mamma")
+    worker.navigate(wpage.get_by_role("button", name="Bekräfta samtycket").click)
+    expect(wpage.get_by_text("Samtycket är bekräftat.")).to_be_visible()
+    worker.done()
+
+    # Now the counsellor sees the team's note, marked as shared.
     counsellor.goto(child_page)
     expect(page.get_by_role("heading", name=note, exact=True)).to_be_visible()
     expect(page.get_by_text("Delas med stöd av samtycke").first).to_be_visible()
@@ -138,6 +185,8 @@ def test_withdrawal_ends_what_the_counsellor_sees_and_is_logged(
     card = page.locator(".govuk-summary-card").filter(
         has=page.get_by_role("heading", name=consent["guardian_name"], exact=True)
     )
+    card.get_by_label("Vem meddelade återkallelsen").fill("Vårdnadshavaren")
+    card.get_by_label("Muntligt", exact=True).check()
     card.get_by_label("Skäl").fill("Vårdnadshavaren ringde och återkallade.")
     counsellor.navigate(card.get_by_role("button", name="Återkalla").click)
     expect(page.get_by_text("Återkallat", exact=True).first).to_be_visible()
@@ -158,7 +207,7 @@ def test_withdrawal_ends_what_the_counsellor_sees_and_is_logged(
     page.get_by_label("Barnets id").fill(consent["child_id"])
     reviewer.navigate(page.get_by_role("button", name="Filtrera").click)
     rows = page.get_by_role("row")
-    expect(rows.filter(has_text="child.viewed").filter(has_text="kurator")).to_have_count(2)
+    expect(rows.filter(has_text="child.viewed").filter(has_text="kurator")).to_have_count(3)
     # The filter by child finds entries about the child itself; consent entries are about the
     # consent, so they are found by who recorded them.
     page.get_by_label("Barnets id").fill("")
@@ -166,7 +215,7 @@ def test_withdrawal_ends_what_the_counsellor_sees_and_is_logged(
     reviewer.navigate(page.get_by_role("button", name="Filtrera").click)
     expect(rows.filter(has_text="consent.withdrawn")).to_have_count(1)
     expect(rows.filter(has_text="consent.given")).to_have_count(1)
-    expect(rows.filter(has_text="child.viewed")).to_have_count(2)
+    expect(rows.filter(has_text="child.viewed")).to_have_count(3)
     reviewer.done()
 
     # The same facts straight from the log: the first read relied on the consent, the second
@@ -183,11 +232,42 @@ def test_withdrawal_ends_what_the_counsellor_sees_and_is_logged(
     assert check.returncode == 0, check.stderr
     events = json.loads(check.stdout.strip().splitlines()[-1])
     reads = [e for e in events if e[0] == "child.viewed"]
-    assert reads[0][1].endswith(f"consent:{consent['consent_id']}")
-    assert reads[0][2] == {consent["note_id"]: consent["consent_id"]}
+    assert reads[0][2] == {}
+    assert reads[1][1].endswith(f"consent:{consent['consent_id']}")
+    assert reads[1][2] == {consent["note_id"]: consent["consent_id"]}
     assert reads[-1][2] == {}
     order = [e[0] for e in events]
     assert order.index("consent.withdrawn") < len(order) - 1 - order[::-1].index("child.viewed")
 
     result = server.samverkan("verify_audit")
     assert result.returncode == 0, f"verify_audit failed:\n{result.stdout}\n{result.stderr}"
+
+
+def test_the_nurse_releases_one_journal_note_to_the_counsellor(
+    visit: Any, consent: dict[str, str]
+) -> None:
+    child_page = f"/barn/{consent['child_id']}/"
+    title = consent["health_note_title"]
+
+    counsellor = visit()
+    page = counsellor.page
+    counsellor.login("kurator")
+    counsellor.goto(child_page)
+    expect(h1(page)).to_be_visible()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_have_count(0)
+
+    nurse = visit()
+    npage = nurse.page
+    nurse.login("skolskoterska")
+    nurse.goto(child_page)
+    expect(npage.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    nurse.navigate(npage.get_by_role("button", name=f"Lämna ut journalanteckningen {title}").click)
+    expect(
+        npage.get_by_text("Journalanteckningen är utlämnad till samtyckets mottagare.")
+    ).to_be_visible()
+    expect(npage.get_by_role("button", name=f"Återta utlämnandet {title}")).to_be_visible()
+    nurse.done()
+
+    counsellor.goto(child_page)
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    counsellor.done()

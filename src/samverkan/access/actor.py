@@ -30,6 +30,9 @@ class Grant:
     unit_kind: str
     unit_domain: str
     unit_function: str
+    # A joint team's basis (R0.6): "single_authority" lets members of the other administration
+    # read the team's records on its assignment; otherwise they cross by consent only.
+    unit_joint_basis: str = ""
 
     @property
     def role_label(self) -> str:
@@ -97,9 +100,22 @@ class Actor:
         own = frozenset(
             g.unit_id
             for g in self.grants
-            if g.role in SOCIAL_SERVICES_ROLES and g.unit_domain == "social_services"
+            if g.role in SOCIAL_SERVICES_ROLES
+            and g.unit_domain == "social_services"
+            and _works_in_social_services(g)
         )
         return own | self.managed_unit_ids
+
+    def recipient_unit_ids(self, recipients: frozenset[tuple[UUID, str]]) -> frozenset[UUID]:
+        """Units where the actor is one of a consent's recipients: holds a named role at the
+        named unit, or heads it (a unit head's role is at the unit above, DESIGN principle 8)."""
+        units = {g.unit_id for g in self.grants if (g.unit_id, g.role) in recipients}
+        units |= {
+            unit_id
+            for unit_id, role in recipients
+            if role == Role.UNIT_HEAD and unit_id in self.managed_unit_ids
+        }
+        return frozenset(units)
 
     @property
     def primary_grant(self) -> Grant | None:
@@ -107,6 +123,15 @@ class Actor:
 
 
 SCHOOLS = frozenset({Unit.Kind.SCHOOL, Unit.Kind.PRESCHOOL})
+
+
+def _works_in_social_services(grant: Grant) -> bool:
+    """A team teacher belongs to the education administration (R0.6): they work within social
+    services' records only where the team says its records are one authority's and they work on
+    its assignment; otherwise they read social services' records by consent like any teacher."""
+    if grant.role != Role.TEAM_TEACHER:
+        return True
+    return grant.unit_joint_basis == Unit.JointBasis.SINGLE_AUTHORITY
 
 
 def actor_load(*, user: User, today: datetime.date | None = None) -> Actor | None:
@@ -132,6 +157,7 @@ def actor_load(*, user: User, today: datetime.date | None = None) -> Actor | Non
             unit_kind=a.unit.kind,
             unit_domain=a.unit.domain,
             unit_function=a.unit.function,
+            unit_joint_basis=a.unit.joint_basis,
         )
         for a in assignments
     )

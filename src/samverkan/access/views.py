@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 
 from samverkan.audit import services as audit_services
 from samverkan.children import services as child_services
+from samverkan.consent import selectors as consent_selectors
 from samverkan.intake import policies as intake_policies
 from samverkan.intake import selectors as intake_selectors
 from samverkan.organisations import selectors as org_selectors
@@ -84,6 +85,8 @@ def start(request: HttpRequest) -> HttpResponse:
     context["can_manage_routing"] = bool(intake_policies.can_manage_routing(actor))
     if actor.social_unit_ids and not actor.intake_unit_ids:
         context["caseload"] = child_services.caseload_read(actor=actor)
+    # Consents naming the actor's units that wait for their side to confirm (principle 8).
+    context["consents_waiting"] = consent_selectors.consents_waiting_count(actor=actor)
     context["is_intake"] = bool(actor.intake_unit_ids)
     context["can_search"] = bool(actor.school_ids or actor.social_unit_ids or actor.intake_unit_ids)
     context["is_log_reviewer"] = actor.has_role(Role.LOG_REVIEWER)

@@ -4,6 +4,7 @@ Each `can_*` function and its `*_visible_to` filter encode the same rule; the po
 tests/test_policies.py proves they agree. Conditions are default-deny (STYLE P4).
 """
 
+import datetime
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from samverkan.access.actor import Actor
 from samverkan.access.decisions import Decision
 from samverkan.access.roles import SCHOOL_ROLES, SOCIAL_SERVICES_ROLES, STUDENT_HEALTH_ROLES
-from samverkan.consent.rules import ActiveConsent
+from samverkan.consent.rules import ActiveConsent, ReleaseFact
 from samverkan.core.models import RecordCategory, SecrecyDomain
 
 from .models import Enrolment, Note
@@ -37,15 +38,32 @@ class RecordRef:
     category: str
     owner_unit_id: UUID
     child_id: UUID | None = None
+    # A health-care record is released one by one or by period (DESIGN principle 8).
+    record_id: UUID | None = None
+    created_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
 class ConsentContext:
-    """The consents in force today for one child, and the child's schools today (a consent
-    that follows the child covers its new school). Empty: no crossing by consent."""
+    """The consents in force today for one child, the child's schools today (a consent that
+    follows the child covers its new school) and the health-care records released under those
+    consents. Empty: no crossing by consent."""
 
     consents: tuple[ActiveConsent, ...] = ()
     current_school_ids: frozenset[UUID] = frozenset()
+    releases: tuple[ReleaseFact, ...] = ()
+
+    def released(self, consent: ActiveConsent, record: "RecordRef") -> bool:
+        """Has the record's profession released it to this consent's recipients?"""
+        return any(
+            r.consent_id == consent.consent_id
+            and r.covers(
+                owner_unit_id=record.owner_unit_id,
+                record_id=record.record_id,
+                created_on=record.created_on,
+            )
+            for r in self.releases
+        )
 
 
 NO_CONSENT = ConsentContext()
@@ -117,23 +135,57 @@ def children_visible_to(actor: Actor) -> Q:
 def consent_covering(
     actor: Actor, record: RecordRef, context: ConsentContext
 ) -> ActiveConsent | None:
-    """The consent in force that lets the actor read a record of the other secrecy domain:
-    it names the child, the record's category, the owning unit and a unit of the actor, and
-    its direction runs from the record's domain to the actor's (OSL 12 kap. 2–3 §§)."""
+    """The consent in force that lets the actor read a record of the other secrecy domain
+    (OSL 12 kap. 2–3 §§; DESIGN principle 8): it names the child, the record's category and
+    owning unit; its direction runs from the record's domain to the actor's and the record's
+    side, which holds the secret, has recorded or confirmed it; the actor holds one of the
+    named roles at a named unit; and a health-care record has also been released."""
     if record.domain == SecrecyDomain.SCHOOL:
-        reader_domain, reader_units = SecrecyDomain.SOCIAL_SERVICES, actor.social_unit_ids
+        reader_domain = SecrecyDomain.SOCIAL_SERVICES
     elif record.domain == SecrecyDomain.SOCIAL_SERVICES:
-        reader_domain, reader_units = SecrecyDomain.SCHOOL, actor.school_ids
+        reader_domain = SecrecyDomain.SCHOOL
     else:
         return None
     for consent in context.consents:
         units = consent.covered_units(context.current_school_ids)
+        recipients = consent.recipients_at(context.current_school_ids)
         if (
             consent.child_id == record.child_id
             and record.category in consent.categories
-            and consent.allows(from_domain=record.domain, to_domain=reader_domain)
+            # The holder discloses: only a direction its own side confirmed.
+            and consent.opens(from_domain=record.domain, to_domain=reader_domain)
             and record.owner_unit_id in units
-            and reader_units & units
+            # Recipients are roles at units, not whole units.
+            and actor.recipient_unit_ids(recipients) & units
+            # Patient Data Act records cross only by their profession's release.
+            and (
+                record.category != RecordCategory.STUDENT_HEALTH_CARE
+                or context.released(consent, record)
+            )
+        ):
+            return consent
+    return None
+
+
+def release_covering(
+    actor: Actor, record: RecordRef, context: ConsentContext
+) -> ActiveConsent | None:
+    """Within the school, a health-care record released under a consent the school confirmed
+    may be read by the consent's recipients at the owning school (PDL 4 kap.; OSL 25 kap.)."""
+    if (
+        record.domain != SecrecyDomain.SCHOOL
+        or record.category != RecordCategory.STUDENT_HEALTH_CARE
+    ):
+        return None
+    for consent in context.consents:
+        recipients = consent.recipients_at(context.current_school_ids)
+        if (
+            consent.child_id == record.child_id
+            and record.category in consent.categories
+            and SecrecyDomain.SCHOOL in consent.confirmed_sides
+            and record.owner_unit_id in consent.covered_units(context.current_school_ids)
+            and record.owner_unit_id in actor.recipient_unit_ids(recipients)
+            and context.released(consent, record)
         ):
             return consent
     return None
@@ -150,8 +202,9 @@ def can_view_record(
     actor: Actor, record: RecordRef, context: ConsentContext = NO_CONSENT
 ) -> Decision:
     """May the actor read this record? Within a domain by unit and role; across the school /
-    social-services boundary only under a consent in force that covers it (DESIGN principle 1).
-    The reporting duty crosses by its own records (the one-way-in issue)."""
+    social-services boundary only under a consent in force that covers it (DESIGN principle 1)
+    and that the record's side confirmed (principle 8). The reporting duty crosses by its own
+    records (the one-way-in issue)."""
     if record.municipality_id != actor.tenant_id:
         return Decision.deny("other_tenant")
     if record.domain == SecrecyDomain.SCHOOL:
@@ -166,17 +219,22 @@ def can_view_record(
             and record.owner_unit_id not in actor.student_health_school_ids
         ):
             return Decision.deny("student_health_wall")
-        # Health-care records of student health: only the health-care professions (PDL 4 kap.).
+        # Health-care records of student health: only the health-care professions (PDL 4 kap.),
+        # or a recipient of a consent to whom the profession released the record.
         if (
             record.category == RecordCategory.STUDENT_HEALTH_CARE
             and record.owner_unit_id not in actor.health_care_school_ids
         ):
-            return Decision.deny("patient_data_wall")
+            released = release_covering(actor, record, context)
+            if released is None:
+                return Decision.deny("patient_data_wall")
+            return Decision.allow("release", basis=f"consent:{released.consent_id}")
         return Decision.allow(
             grant=actor.grant_for(SCHOOL_ROLES, frozenset({record.owner_unit_id}))
         )
     if record.domain == SecrecyDomain.SOCIAL_SERVICES:
-        # Only staff of the owning unit, or its unit head (OSL 26 kap. 1 §).
+        # Only staff of the owning unit, or its unit head (OSL 26 kap. 1 §); a joint team's
+        # teachers only where the team's records are one authority's (R0.6, Actor).
         if record.owner_unit_id in actor.social_unit_ids:
             return Decision.allow(grant=actor.grant_for(SOCIAL_SERVICES_ROLES))
         if actor.social_unit_ids:
@@ -196,10 +254,45 @@ def notes_visible_to(actor: Actor, context: ConsentContext = NO_CONSENT) -> Q:
         & (
             ~Q(category=RecordCategory.STUDENT_HEALTH_CARE)
             | Q(owner_unit_id__in=actor.health_care_school_ids)
+            | _within_school_release_q(actor, context)
         )
     )
     social = Q(domain=SecrecyDomain.SOCIAL_SERVICES, owner_unit_id__in=actor.social_unit_ids)
     return Q(municipality_id=actor.tenant_id) & (school | social | _consent_q(actor, context))
+
+
+def _release_q(release: ReleaseFact, child_id: UUID) -> Q:
+    """The health-care records one release covers."""
+    q = Q(
+        child_id=child_id,
+        domain=SecrecyDomain.SCHOOL,
+        category=RecordCategory.STUDENT_HEALTH_CARE,
+        owner_unit_id=release.owner_unit_id,
+    )
+    if release.note_id is not None:
+        return q & Q(pk=release.note_id)
+    return q & Q(created_at__date__gte=release.period_from, created_at__date__lte=release.period_to)
+
+
+def _within_school_release_q(actor: Actor, context: ConsentContext) -> Q:
+    """The filter twin of release_covering."""
+    q = Q(pk__in=[])
+    for consent in context.consents:
+        if (
+            RecordCategory.STUDENT_HEALTH_CARE not in consent.categories
+            or SecrecyDomain.SCHOOL not in consent.confirmed_sides
+        ):
+            continue
+        units = consent.covered_units(context.current_school_ids)
+        mine = actor.recipient_unit_ids(consent.recipients_at(context.current_school_ids))
+        for release in context.releases:
+            if (
+                release.consent_id == consent.consent_id
+                and release.owner_unit_id in units
+                and release.owner_unit_id in mine
+            ):
+                q |= _release_q(release, consent.child_id)
+    return q
 
 
 def _consent_q(actor: Actor, context: ConsentContext) -> Q:
@@ -208,33 +301,34 @@ def _consent_q(actor: Actor, context: ConsentContext) -> Q:
     q = Q(pk__in=[])
     clauses: set[tuple[UUID, str, tuple[str, ...], tuple[UUID, ...]]] = set()
     readers = (
-        (
-            SecrecyDomain.SCHOOL,
-            SecrecyDomain.SOCIAL_SERVICES,
-            actor.social_unit_ids,
-            actor.school_ids,
-        ),
-        (
-            SecrecyDomain.SOCIAL_SERVICES,
-            SecrecyDomain.SCHOOL,
-            actor.school_ids,
-            actor.social_unit_ids,
-        ),
+        (SecrecyDomain.SCHOOL, SecrecyDomain.SOCIAL_SERVICES, actor.school_ids),
+        (SecrecyDomain.SOCIAL_SERVICES, SecrecyDomain.SCHOOL, actor.social_unit_ids),
     )
     for consent in context.consents:
         units = consent.covered_units(context.current_school_ids)
-        for record_domain, reader_domain, reader_units, same_domain_units in readers:
-            if same_domain_units or not reader_units & units:
+        mine = actor.recipient_unit_ids(consent.recipients_at(context.current_school_ids))
+        for record_domain, reader_domain, same_domain_units in readers:
+            if same_domain_units or not mine & units:
                 continue
-            if consent.allows(from_domain=record_domain, to_domain=reader_domain):
+            if not consent.opens(from_domain=record_domain, to_domain=reader_domain):
+                continue
+            crossing = consent.categories - {RecordCategory.STUDENT_HEALTH_CARE}
+            if crossing:
                 clauses.add(
                     (
                         consent.child_id,
                         record_domain,
-                        tuple(sorted(consent.categories)),
+                        tuple(sorted(crossing)),
                         tuple(sorted(units, key=str)),
                     )
                 )
+            if (
+                record_domain == SecrecyDomain.SCHOOL
+                and RecordCategory.STUDENT_HEALTH_CARE in consent.categories
+            ):
+                for release in context.releases:
+                    if release.consent_id == consent.consent_id and release.owner_unit_id in units:
+                        q |= _release_q(release, consent.child_id)
     # Several consents often name the same scope: one clause each, however many consents.
     for child_id, domain, categories, unit_ids in sorted(clauses, key=str):
         q |= Q(

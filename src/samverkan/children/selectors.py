@@ -8,9 +8,11 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
+from samverkan.access.roles import HEALTH_CARE_ROLES
 from samverkan.consent import selectors as consent_selectors
+from samverkan.consent.rules import ActiveConsent
 from samverkan.core.errors import NotFound
-from samverkan.core.models import SecrecyDomain
+from samverkan.core.models import RecordCategory, SecrecyDomain
 
 from . import policies
 from .identity import InvalidIdentityNumber, parse_identity_number
@@ -113,13 +115,46 @@ class ChildOverview:
     address: str
     guardians: tuple[GuardianView, ...]
     enrolments: tuple[Enrolment, ...]
-    # Each note carries `shared_under`: the consent it is read under, or None within the domain.
+    # Each note carries `shared_under`: the consent it is read under, or None within the domain;
+    # a health-care note also `releases` (its releases) and `can_release` (the actor's
+    # profession at its school may release it).
     notes: tuple[Note, ...]
     note_targets: tuple[policies.RecordRef, ...]
     # The relation the page was opened under, so the view can ask further policies without
     # querying again (e.g. whether to offer "Registrera samtycke").
     relation: policies.ChildRelation
     consents: tuple[consent_selectors.ConsentView, ...] = ()
+    # Consents in force that a health-care record may be released under (PDL; principle 8).
+    release_consents: tuple[ActiveConsent, ...] = ()
+
+
+def note_ref(note: Note) -> policies.RecordRef:
+    """The facts the record policies decide a note on."""
+    return policies.RecordRef(
+        note.municipality_id,
+        note.domain,
+        note.category,
+        note.owner_unit_id,
+        note.child_id,
+        note.pk,
+        timezone.localdate(note.created_at),
+    )
+
+
+def consent_context(
+    *,
+    child: Child,
+    relation: policies.ChildRelation,
+    views: list[consent_selectors.ConsentView] | None = None,
+) -> policies.ConsentContext:
+    """The consents in force for the child, with the health-care records released under them."""
+    if views is None:
+        views = consent_selectors.consent_views_for_child(child=child)
+    active = consent_selectors.active_consents(views=views)
+    releases = consent_selectors.releases_for_child(
+        child_id=child.pk, consent_ids={a.consent_id for a in active}
+    )
+    return policies.ConsentContext(active, relation.current_school_ids, releases)
 
 
 def child_overview(
@@ -157,24 +192,40 @@ def child_overview(
         enrolments_qs = enrolments_qs.filter(school_id__in=relation.current_school_ids)
     enrolments = tuple(enrolments_qs.select_related("school").order_by("-valid_from")[:20])
     consents = consent_selectors.consent_views_for_child(child=child)
-    context = policies.ConsentContext(
-        consent_selectors.active_consents(views=consents), relation.current_school_ids
-    )
+    context = consent_context(child=child, relation=relation, views=consents)
     notes = tuple(
         Note.objects.filter(policies.notes_visible_to(actor, context), child_id=child.pk)
         .select_related("owner_unit", "created_by")
         .order_by("-created_at", "pk")[:100]
     )
     for note in notes:
-        ref = policies.RecordRef(
-            note.municipality_id, note.domain, note.category, note.owner_unit_id, note.child_id
-        )
+        ref = note_ref(note)
         note.shared_under = (
-            policies.consent_covering(actor, ref, context)
+            (
+                policies.consent_covering(actor, ref, context)
+                or policies.release_covering(actor, ref, context)
+            )
             if not policies.can_view_record(actor, ref)
             else None
         )
+    health_units = frozenset(g.unit_id for g in actor.grants if g.role in HEALTH_CARE_ROLES)
+    release_consents: tuple[ActiveConsent, ...] = ()
+    if any(n.category == RecordCategory.STUDENT_HEALTH_CARE for n in notes) and health_units:
+        release_consents = tuple(
+            c for c in context.consents if RecordCategory.STUDENT_HEALTH_CARE in c.categories
+        )
+        by_note: dict[UUID, list[object]] = {}
+        for release in consent_selectors.releases_of_child(child=child):
+            if release.note_id is not None:
+                by_note.setdefault(release.note_id, []).append(release)
+        for note in notes:
+            note.releases = by_note.get(note.pk, [])  # type: ignore[attr-defined]
+            note.can_release = (  # type: ignore[attr-defined]
+                note.category == RecordCategory.STUDENT_HEALTH_CARE
+                and note.owner_unit_id in health_units
+            )
     return ChildOverview(
+        release_consents=release_consents,
         consents=tuple(consents),
         relation=relation,
         child=child,

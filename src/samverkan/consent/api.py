@@ -54,6 +54,8 @@ class ConsentOut(Schema):
     valid_from: datetime.date
     valid_to: datetime.date
     parties: list[PartyOut]
+    confirmed_sides: list[str]
+    recipients: list[str]
 
 
 class PartyIn(Schema):
@@ -66,6 +68,21 @@ class PartyIn(Schema):
     oral_received_by: str = ""
 
 
+class EvidenceIn(Schema):
+    """An oral consent's evidence: who received it, when and how. A signed form is uploaded on
+    the consent's page."""
+
+    kind: str = "oral"
+    received_by: str
+    received_on: datetime.date
+    how: str
+
+
+class RecipientIn(Schema):
+    unit_id: UUID
+    role: str
+
+
 class ConsentIn(Schema):
     purpose: str
     purpose_text: str
@@ -76,10 +93,25 @@ class ConsentIn(Schema):
     valid_from: datetime.date
     valid_to: datetime.date
     parties: list[PartyIn]
+    evidence: EvidenceIn
+    # The roles at units that may read; the purpose's defaults when left out.
+    recipients: list[RecipientIn] | None = None
+
+
+class ConfirmIn(Schema):
+    evidence: EvidenceIn
+
+
+class ConfirmedOut(Schema):
+    id: UUID
+    side: str
+    confirmed_at: datetime.datetime
 
 
 class WithdrawIn(Schema):
     reason: str = ""
+    reported_by: str = ""
+    how: str = ""
 
 
 class CreatedOut(Schema):
@@ -124,6 +156,8 @@ def _out(view: selectors.ConsentView) -> ConsentOut:
             )
             for p in view.parties
         ],
+        confirmed_sides=sorted(x.side for x in c.confirmations.all()),
+        recipients=sorted(f"{r.unit_id}:{r.role}" for r in c.recipients.all()),
     )
 
 
@@ -168,8 +202,42 @@ def consent_create(
         valid_to=payload.valid_to,
         parties=[services.PartyInput(**p.dict()) for p in payload.parties],
         request_id=idempotency_key,
+        proof=_proof(payload.evidence),
+        recipients=(
+            [(r.unit_id, r.role) for r in payload.recipients]
+            if payload.recipients is not None
+            else None
+        ),
     )
     return Status(201, CreatedOut(id=consent.pk))
+
+
+def _proof(evidence: EvidenceIn) -> services.EvidenceInput:
+    return services.EvidenceInput(
+        kind=evidence.kind,
+        received_by=evidence.received_by,
+        received_on=evidence.received_on,
+        how=evidence.how,
+    )
+
+
+@router.post(
+    "/{consent_id}/confirm",
+    response={200: ConfirmedOut, **ERRORS},
+    operation_id="consent_confirm",
+)
+@api_policy(children_policies.can_search_children)
+def consent_confirm(request: HttpRequest, consent_id: UUID, payload: ConfirmIn) -> ConfirmedOut:
+    """The side that holds the information confirms the consent with evidence; from then on its
+    information flows in the consent's direction. A repeat returns the first confirmation."""
+    confirmation = services.consent_confirm(
+        actor=request.actor,  # type: ignore[attr-defined]
+        consent_id=consent_id,
+        proof=_proof(payload.evidence),
+    )
+    return ConfirmedOut(
+        id=confirmation.pk, side=confirmation.side, confirmed_at=confirmation.confirmed_at
+    )
 
 
 @router.post(
@@ -187,6 +255,8 @@ def consent_party_withdraw(
         child_id=child_id,
         party_id=party_id,
         reason=payload.reason,
+        reported_by=payload.reported_by,
+        how=payload.how,
     )
     assert party.withdrawn_at is not None  # noqa: S101 — set by the service
     return WithdrawnOut(id=party.pk, withdrawn_at=party.withdrawn_at)

@@ -11,13 +11,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.access.roles import Role
 from samverkan.children.models import Child, Guardianship
 from samverkan.core.models import RecordCategory
 from samverkan.organisations.models import Unit
 
 from . import rules
-from .models import ConsentDirection, ConsentForm, ConsentParty, ConsentPurpose
-from .services import PartyInput
+from .models import ConsentDirection, ConsentForm, ConsentParty, ConsentPurpose, EvidenceKind
+from .services import EvidenceInput, PartyInput
 
 NOT_ASKED = ""
 ANSWER_GUARDIAN = [
@@ -155,7 +156,89 @@ def _party_input(
     )
 
 
-class ConsentRecordForm(forms.Form):
+def _role_choices(group: str) -> list[tuple[str, str]]:
+    return [(r, str(Role(r).label)) for r in rules.RECIPIENT_ROLE_CHOICES[group]]
+
+
+RECIPIENT_GROUPS = (
+    ("school", _("Vilka på skolorna får ta del av uppgifterna")),
+    ("preschool", _("Vilka på förskolorna får ta del av uppgifterna")),
+    ("social_services", _("Vilka i socialtjänsten får ta del av uppgifterna")),
+)
+
+
+def _recipient_field(group: str, help_text: Any) -> forms.MultipleChoiceField:
+    """The roles that can be ticked at the chosen units of one kind, the defaults ticked."""
+    labels = dict(RECIPIENT_GROUPS)
+    return forms.MultipleChoiceField(
+        label=labels[group],
+        help_text=help_text,
+        choices=_role_choices(group),
+        initial=list(rules.DEFAULT_RECIPIENT_ROLES[ConsentPurpose.INFORMATION_EXCHANGE][group]),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class EvidenceFields(forms.Form):
+    """What the consent rests on: the scan of the signed form, or for an oral consent who
+    received it, when and how. Every act that opens information needs it (DESIGN principle 8)."""
+
+    evidence_kind = forms.ChoiceField(
+        label=_("Vad samtycket bygger på"),
+        choices=EvidenceKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Välj vad samtycket bygger på.")},
+    )
+    evidence = forms.FileField(
+        label=_("Inskannad underskriven blankett"),
+        help_text=_("PDF, JPEG eller PNG, högst 10 MB."),
+        required=False,
+    )
+    evidence_received_by = forms.CharField(
+        label=_("Muntligt samtycke mottaget av"),
+        help_text=_("Namn och titel på den som tog emot samtycket."),
+        max_length=200,
+        required=False,
+    )
+    evidence_received_on = _date(str(_("Datum då det muntliga samtycket lämnades")), required=False)
+    evidence_how = forms.CharField(
+        label=_("Hur det muntliga samtycket lämnades"),
+        help_text=_("Till exempel i telefon eller vid ett möte på skolan."),
+        max_length=200,
+        required=False,
+    )
+
+    def proof(self) -> EvidenceInput:
+        data = self.cleaned_data
+        return EvidenceInput(
+            kind=data.get("evidence_kind", ""),
+            received_by=data.get("evidence_received_by", ""),
+            received_on=data.get("evidence_received_on"),
+            how=data.get("evidence_how", ""),
+        )
+
+    def evidence_block(self) -> list[forms.BoundField]:
+        names = (
+            "evidence_kind",
+            "evidence",
+            "evidence_received_by",
+            "evidence_received_on",
+            "evidence_how",
+        )
+        return [self[n] for n in names]
+
+
+class ConfirmForm(EvidenceFields):
+    """Confirm a consent for the holder's side, with evidence."""
+
+    def add_service_errors(self, details: dict[str, list[str]]) -> None:
+        for key, messages in details.items():
+            for message in messages:
+                self.add_error(key if key in self.fields else None, message)
+
+
+class ConsentRecordForm(EvidenceFields):
     """One consent with every custodian's and the child's answer."""
 
     purpose = forms.ChoiceField(
@@ -206,10 +289,15 @@ class ConsentRecordForm(forms.Form):
     )
     valid_from = _date(str(_("Gäller från")))
     valid_to = _date(str(_("Gäller till och med")))
-    evidence = forms.FileField(
-        label=_("Underlag, till exempel en underskriven blankett"),
-        help_text=_("PDF, JPEG eller PNG, högst 10 MB."),
-        required=False,
+    recipients_school = _recipient_field(
+        "school",
+        _("Gäller de skolor som är valda ovan. Lärare får ta del bara om de är ikryssade."),
+    )
+    recipients_preschool = _recipient_field(
+        "preschool", _("Gäller de förskolor som är valda ovan.")
+    )
+    recipients_social = _recipient_field(
+        "social_services", _("Gäller de enheter och team i socialtjänsten som är valda ovan.")
     )
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
@@ -222,6 +310,9 @@ class ConsentRecordForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.unit_groups = {
+            str(u.pk): (u.pk, rules.recipient_group(u.kind, u.domain)) for u in units
+        }
         cast(forms.MultipleChoiceField, self.fields["units"]).choices = unit_choices(units)
         self.custodians = [g for g in guardians if g.has_custody]
         self.others = [g for g in guardians if not g.has_custody]
@@ -229,6 +320,24 @@ class ConsentRecordForm(forms.Form):
             _party_fields(self, g.prefix, g.name, ANSWER_GUARDIAN, child=False)
         _party_fields(self, "child", child_name, ANSWER_CHILD, child=True)
         self.fields["valid_from"].initial = timezone.localdate
+
+    def recipients(self) -> list[tuple[UUID, str]]:
+        """The ticked roles at every chosen unit of their kind."""
+        data = self.cleaned_data
+        ticked = {
+            "school": data.get("recipients_school", []),
+            "preschool": data.get("recipients_preschool", []),
+            "social_services": data.get("recipients_social", []),
+        }
+        pairs: list[tuple[UUID, str]] = []
+        for key in data.get("units", []):
+            unit_id, group = self.unit_groups.get(key, (None, ""))
+            if unit_id is not None:
+                pairs.extend((unit_id, role) for role in ticked.get(group, []))
+        return pairs
+
+    def recipient_block(self) -> list[forms.BoundField]:
+        return [self["recipients_school"], self["recipients_preschool"], self["recipients_social"]]
 
     def guardian_blocks(self) -> list[tuple[GuardianRow, list[forms.BoundField]]]:
         return [(g, self._block(g.prefix)) for g in self.custodians]
@@ -264,6 +373,8 @@ class ConsentRecordForm(forms.Form):
                     field = f"{prefixes[index]}_answer"
             elif key == "parties":
                 field = f"{self.custodians[0].prefix}_answer" if self.custodians else "child_answer"
+            elif key == "recipients":
+                field = "recipients_school"
             for message in messages:
                 self.add_error(field, message)
 
@@ -329,12 +440,38 @@ class PartyAddForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    reported_by = forms.CharField(
+        label=_("Vem meddelade återkallelsen"),
+        help_text=_("Till exempel vårdnadshavarens namn, eller barnet självt."),
+        max_length=200,
+        required=False,
+    )
+    how = forms.ChoiceField(
+        label=_("Hur återkallelsen lämnades"),
+        choices=ConsentForm.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Välj hur återkallelsen lämnades.")},
+    )
     reason = forms.CharField(
         label=_("Skäl"),
+        help_text=_("Vårdnadshavare och barn behöver inte ange något skäl."),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": _("Skriv högst %(limit_value)d tecken.")},
+    )
+
+
+class ReleaseForm(forms.Form):
+    """Release one health-care record, or a period of them, under a consent."""
+
+    consent = forms.ChoiceField(
+        label=_("Samtycke som uppgifterna lämnas ut med stöd av"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Välj samtycket."),
+            "invalid_choice": _("Välj ett av samtyckena i listan."),
+        },
     )
 
 

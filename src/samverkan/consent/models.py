@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.core.models import BaseModel
+from samverkan.core.models import BaseModel, SecrecyDomain
 from samverkan.organisations.models import Municipality, Unit
 
 
@@ -28,6 +28,14 @@ class ConsentForm(models.TextChoices):
     WRITTEN = "written", _("Skriftligt")
     DIGITAL = "digital", _("Digitalt")
     ORAL = "oral", _("Muntligt")
+
+
+class EvidenceKind(models.TextChoices):
+    """What proves that the family said what is recorded: a scan of the signed form, or for an
+    oral consent who received it, when and how (issue "the holder discloses")."""
+
+    SIGNED_FORM = "signed_form", _("Underskriven blankett (inskannad)")
+    ORAL = "oral", _("Muntligt samtycke")
 
 
 class Consent(BaseModel):
@@ -109,6 +117,11 @@ class ConsentParty(BaseModel):
     withdrawn_by = models.ForeignKey(
         "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who told us of the withdrawal and how (the staff member who recorded it is withdrawn_by).
+    withdrawal_reported_by = models.CharField(_("återkallat av"), max_length=200, blank=True)
+    withdrawal_form = models.CharField(
+        _("hur återkallelsen lämnades"), max_length=10, choices=ConsentForm.choices, blank=True
+    )
 
     class Meta:
         ordering = ["consent", "kind", "created_at"]
@@ -161,3 +174,94 @@ class ConsentRule(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.age_from}–{self.age_to}"
+
+
+class ConsentRecipient(BaseModel):
+    """One role at one unit that may read what the consent opens (DESIGN principle 8): a
+    consent names roles at units, not whole units, so a teacher reads only when ticked."""
+
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="recipients")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("roll"), max_length=40)
+
+    class Meta:
+        ordering = ["consent", "unit", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consent", "unit", "role"], name="consent_recipient_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}@{self.unit_id}"
+
+
+class ConsentConfirmation(BaseModel):
+    """The side that holds the information confirms the consent (OSL 12 kap. 2 §; the holder
+    discloses): information flows *from* a side only once someone of that side has recorded or
+    confirmed the consent, with evidence."""
+
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="confirmations")
+    side = models.CharField(_("sida"), max_length=20, choices=SecrecyDomain.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("bekräftat"))
+    evidence_kind = models.CharField(_("underlag"), max_length=20, choices=EvidenceKind.choices)
+    evidence = models.FileField(_("inskannad blankett"), upload_to="consent/%Y/", blank=True)
+    oral_received_by = models.CharField(_("muntligt mottaget av"), max_length=200, blank=True)
+    oral_received_on = models.DateField(_("muntligt mottaget den"), null=True, blank=True)
+    oral_how = models.CharField(_("hur det lämnades"), max_length=200, blank=True)
+    # Set by the data migration for consents recorded before confirmation existed.
+    is_migrated = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["consent", "side"]
+        constraints = [
+            models.UniqueConstraint(fields=["consent", "side"], name="consent_confirmation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side}: {self.confirmed_at:%Y-%m-%d}"
+
+
+class RecordRelease(BaseModel):
+    """A health-care record of student health released to a consent's recipients by its author
+    or a colleague of the same profession at that school (Patient Data Act; OSL 25 kap.):
+    records under PDL never cross by a consent alone. One record, or a period of them."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="releases")
+    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="+")
+    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(
+        "children.Note", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    period_from = models.DateField(_("från"), null=True, blank=True)
+    period_to = models.DateField(_("till och med"), null=True, blank=True)
+    released_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(_("återtaget"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "access.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(note__isnull=False, period_from__isnull=True, period_to__isnull=True)
+                    | Q(note__isnull=True, period_from__isnull=False, period_to__isnull=False)
+                ),
+                name="release_note_or_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_to__isnull=True) | Q(period_to__gte=models.F("period_from")),
+                name="release_period_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["child", "revoked_at"], name="release_child_idx")]
+
+    def __str__(self) -> str:
+        return f"release {self.pk}"

@@ -180,6 +180,12 @@ class ActiveConsent:
     follows_child: bool
     valid_to: datetime.date
     purpose: str = ""
+    # The sides (secrecy domains) whose staff recorded or confirmed the consent: information
+    # flows only *from* a side that has (DESIGN principle 8, OSL 12 kap. 2 §).
+    confirmed_sides: frozenset[str] = frozenset()
+    # (unit, role) pairs that may read what the consent opens; a unit added because the consent
+    # follows the child to a new school takes the school defaults (DEFAULT_RECIPIENT_ROLES).
+    recipients: frozenset[tuple[UUID, str]] = frozenset()
 
     @property
     def purpose_label(self) -> str:
@@ -192,6 +198,110 @@ class ActiveConsent:
             return from_domain == "school" and to_domain == "social_services"
         return from_domain == "social_services" and to_domain == "school"
 
+    def opens(self, *, from_domain: str, to_domain: str) -> bool:
+        """The direction is in scope and the holding side has confirmed it."""
+        return from_domain in self.confirmed_sides and self.allows(
+            from_domain=from_domain, to_domain=to_domain
+        )
+
     def covered_units(self, current_school_ids: frozenset[UUID]) -> frozenset[UUID]:
         """The units in scope; a consent that follows the child also covers its school today."""
         return self.unit_ids | (current_school_ids if self.follows_child else frozenset())
+
+    def recipients_at(self, current_school_ids: frozenset[UUID]) -> frozenset[tuple[UUID, str]]:
+        """The named (unit, role) pairs, and for a new school the consent follows the child to,
+        the school defaults of its purpose."""
+        if not self.follows_child:
+            return self.recipients
+        added = current_school_ids - self.unit_ids
+        defaults = DEFAULT_RECIPIENT_ROLES.get(
+            self.purpose, DEFAULT_RECIPIENT_ROLES[ConsentPurpose.INFORMATION_EXCHANGE]
+        )["school"]
+        return self.recipients | frozenset((u, r) for u in added for r in defaults)
+
+
+@dataclass(frozen=True)
+class ReleaseFact:
+    """A health-care record (or a period of them) released to a consent's recipients by its
+    author's profession; revoked releases are not facts."""
+
+    consent_id: UUID
+    owner_unit_id: UUID
+    note_id: UUID | None = None
+    period_from: datetime.date | None = None
+    period_to: datetime.date | None = None
+
+    def covers(
+        self, *, owner_unit_id: UUID, record_id: UUID | None, created_on: datetime.date | None
+    ) -> bool:
+        if owner_unit_id != self.owner_unit_id:
+            return False
+        if self.note_id is not None:
+            return record_id == self.note_id
+        return (
+            created_on is not None
+            and self.period_from is not None
+            and self.period_to is not None
+            and self.period_from <= created_on <= self.period_to
+        )
+
+
+# Who may read by default, per purpose and kind of receiving unit (DESIGN principle 8): at a
+# school the principal, the counsellor and the special-needs teacher; at a preschool (no
+# student-health team) its head; in social services the handling unit's social workers and head.
+_SCHOOL_DEFAULT = ("principal", "counsellor", "special_educator")
+_PRESCHOOL_DEFAULT = ("preschool_head",)
+_SOCIAL_DEFAULT = ("intake_social_worker", "team_social_worker", "unit_head")
+DEFAULT_RECIPIENT_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    purpose: {
+        "school": _SCHOOL_DEFAULT,
+        "preschool": _PRESCHOOL_DEFAULT,
+        "social_services": _SOCIAL_DEFAULT,
+    }
+    for purpose in ConsentPurpose.values
+}
+# The roles that can be ticked per kind of unit.
+RECIPIENT_ROLE_CHOICES: dict[str, tuple[str, ...]] = {
+    "school": (
+        "principal",
+        "counsellor",
+        "special_educator",
+        "school_nurse",
+        "school_doctor",
+        "school_psychologist",
+        "teacher",
+        "career_counsellor",
+    ),
+    "preschool": ("preschool_head", "preschool_teacher", "childcare_worker"),
+    "social_services": (
+        "intake_social_worker",
+        "team_social_worker",
+        "unit_head",
+        "family_coordinator",
+        "network_worker",
+        "team_teacher",
+    ),
+}
+
+
+def recipient_group(kind: str, domain: str) -> str:
+    """Which recipient group a unit belongs to: school, preschool or social services."""
+    if kind == "preschool":
+        return "preschool"
+    if kind == "school":
+        return "school"
+    if domain == "social_services":
+        return "social_services"
+    return ""
+
+
+def default_recipients(
+    purpose: str, units: list[tuple[UUID, str, str]]
+) -> frozenset[tuple[UUID, str]]:
+    """The purpose's default (unit, role) pairs for units given as (id, kind, domain)."""
+    defaults = DEFAULT_RECIPIENT_ROLES.get(purpose, {})
+    return frozenset(
+        (unit_id, role)
+        for unit_id, kind, domain in units
+        for role in defaults.get(recipient_group(kind, domain), ())
+    )

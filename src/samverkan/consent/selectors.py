@@ -8,12 +8,22 @@ from uuid import UUID
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from samverkan.children.models import Child, Guardianship
+from samverkan.access.actor import Actor
+from samverkan.access.models import RoleAssignment
+from samverkan.children.models import Child, Guardianship, Note
 from samverkan.core.errors import NotFound
+from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.organisations.models import Unit
 
-from . import rules
-from .models import Consent, ConsentParty, ConsentRule
+from . import policies, rules
+from .models import (
+    Consent,
+    ConsentConfirmation,
+    ConsentParty,
+    ConsentRecipient,
+    ConsentRule,
+    RecordRelease,
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,17 @@ def consent_views_for_child(
                     "guardian__family_name",
                 ),
             ),
-            Prefetch("units", queryset=Unit.objects.only("id", "name")),
+            Prefetch("units", queryset=Unit.objects.only("id", "name", "kind", "domain")),
+            Prefetch(
+                "confirmations",
+                queryset=ConsentConfirmation.objects.select_related("unit", "confirmed_by"),
+            ),
+            Prefetch(
+                "recipients",
+                queryset=ConsentRecipient.objects.select_related("unit").only(
+                    "id", "consent_id", "role", "unit__id", "unit__name", "unit__kind"
+                ),
+            ),
         )
         .order_by("-valid_to", "-created_at", "pk")[:200]
     )
@@ -122,9 +142,23 @@ def active_consents(*, views: list[ConsentView]) -> tuple[rules.ActiveConsent, .
             follows_child=v.consent.follows_child,
             valid_to=v.consent.valid_to,
             purpose=v.consent.purpose,
+            confirmed_sides=frozenset(c.side for c in v.consent.confirmations.all()),
+            recipients=frozenset((r.unit_id, r.role) for r in v.consent.recipients.all()),
         )
         for v in views
         if v.status.in_force
+    )
+
+
+def releases_for_child(*, child_id: UUID, consent_ids: set[UUID]) -> tuple[rules.ReleaseFact, ...]:
+    """The health-care records released, not revoked, under the given consents."""
+    if not consent_ids:
+        return ()
+    return tuple(
+        rules.ReleaseFact(r.consent_id, r.owner_unit_id, r.note_id, r.period_from, r.period_to)
+        for r in RecordRelease.objects.filter(
+            child_id=child_id, consent_id__in=consent_ids, revoked_at__isnull=True
+        ).order_by("created_at", "pk")
     )
 
 
@@ -145,3 +179,151 @@ def party_get_for_update(*, child: Child, party_id: UUID) -> ConsentParty:
     if party is None:
         raise NotFound
     return party
+
+
+def consent_for_confirmation(
+    *, actor: Actor, consent_id: UUID
+) -> tuple[Consent, "policies.ConsentFacts"]:
+    """A consent that names one of the actor's units, with what confirming it depends on.
+    Another tenant's consent, or one that names none of the actor's units, is NotFound."""
+    consent = (
+        Consent.objects.filter(pk=consent_id, municipality_id=actor.tenant_id)
+        .select_related("child")
+        .first()
+    )
+    if consent is None:
+        raise NotFound
+    views = [v for v in consent_views_for_child(child=consent.child) if v.consent.pk == consent.pk]
+    if not views:
+        raise NotFound
+    view = views[0]
+    unit_ids = frozenset(u.pk for u in view.consent.units.all())
+    if not unit_ids & (actor.school_ids | actor.social_unit_ids):
+        raise NotFound
+    facts = policies.ConsentFacts(
+        municipality_id=consent.municipality_id,
+        unit_ids=unit_ids,
+        direction=consent.direction,
+        confirmed_sides=frozenset(c.side for c in view.consent.confirmations.all()),
+        state=view.status.state,
+    )
+    view.consent.child = consent.child
+    return view.consent, facts
+
+
+@dataclass(frozen=True)
+class WaitingConsent:
+    consent: Consent
+    child: Child
+    side: str
+    recorded_side: str
+    status: rules.ConsentStatus
+
+
+WAITING_LIMIT = 200
+
+
+def consents_waiting(*, actor: Actor) -> list[WaitingConsent]:
+    """Consents naming one of the actor's units that wait for the actor's side to confirm,
+    oldest first; withdrawn and expired consents are left out."""
+    today = timezone.localdate()
+    ids = list(
+        Consent.objects.filter(policies.confirmations_waiting_for(actor), valid_to__gte=today)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+        .distinct()[:WAITING_LIMIT]
+    )
+    if not ids:
+        return []
+    consents = (
+        Consent.objects.filter(pk__in=ids)
+        .select_related("child", "recorded_by")
+        .prefetch_related("units", "confirmations", "parties")
+        .order_by("created_at", "pk")
+    )
+    waiting: list[WaitingConsent] = []
+    custodians: dict[UUID, tuple[rules.Custodian, ...]] = {}
+    for consent in consents:
+        facts = policies.ConsentFacts(
+            consent.municipality_id,
+            frozenset(u.pk for u in consent.units.all()),
+            consent.direction,
+            frozenset(c.side for c in consent.confirmations.all()),
+            "",
+        )
+        side = policies.confirmable_side(actor, facts)
+        if side is None:
+            continue
+        if consent.child_id not in custodians:
+            custodians[consent.child_id] = custodians_of(child=consent.child)
+        status = _status(consent, consent.child, custodians[consent.child_id], {}, today)
+        if status.state in (rules.State.WITHDRAWN, rules.State.EXPIRED):
+            continue
+        recorded = next(iter(facts.confirmed_sides), "")
+        waiting.append(WaitingConsent(consent, consent.child, side[0], recorded, status))
+    return waiting
+
+
+def consents_waiting_count(*, actor: Actor) -> int:
+    """How many consents wait for the actor's side (the start page's count)."""
+    if not (actor.student_health_school_ids or actor.social_unit_ids):
+        return 0
+    return (
+        Consent.objects.filter(
+            policies.confirmations_waiting_for(actor), valid_to__gte=timezone.localdate()
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+
+
+def health_record_get(*, child: Child, note_id: UUID) -> Note:
+    note = Note.objects.filter(
+        pk=note_id,
+        child_id=child.pk,
+        domain=SecrecyDomain.SCHOOL,
+        category=RecordCategory.STUDENT_HEALTH_CARE,
+    ).first()
+    if note is None:
+        raise NotFound
+    return note
+
+
+def author_roles(*, user_id: UUID | None, unit_id: UUID) -> frozenset[str]:
+    """The roles the author of a record has held at its unit (the record's profession)."""
+    if user_id is None:
+        return frozenset()
+    return frozenset(
+        RoleAssignment.objects.filter(user_id=user_id, unit_id=unit_id)
+        .order_by()
+        .values_list("role", flat=True)
+    )
+
+
+def health_record_facts(*, note: Note) -> "policies.HealthRecordFacts":
+    return policies.HealthRecordFacts(
+        note.municipality_id,
+        note.owner_unit_id,
+        note.category,
+        note.created_by_id,
+        author_roles(user_id=note.created_by_id, unit_id=note.owner_unit_id),
+    )
+
+
+def release_get_for_update(*, child: Child, release_id: UUID) -> RecordRelease:
+    release = (
+        RecordRelease.objects.select_for_update().filter(pk=release_id, child_id=child.pk).first()
+    )
+    if release is None:
+        raise NotFound
+    return release
+
+
+def releases_of_child(*, child: Child) -> list[RecordRelease]:
+    """Every release of the child's health-care records, newest first (shown on the records)."""
+    return list(
+        RecordRelease.objects.filter(child_id=child.pk)
+        .select_related("released_by", "revoked_by", "consent")
+        .order_by("-created_at", "pk")[:200]
+    )

@@ -5,25 +5,40 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from samverkan.access.actor import Actor
 from samverkan.access.decisions import enforce
+from samverkan.access.models import RoleAssignment, User
+from samverkan.access.roles import HEALTH_CARE_ROLES, STUDENT_HEALTH_ROLES, Role
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.children import selectors as child_selectors
 from samverkan.children.models import Child, Guardianship
 from samverkan.children.policies import ChildRelation
 from samverkan.core.errors import NotFound
-from samverkan.core.models import RecordCategory
+from samverkan.core.models import RecordCategory, SecrecyDomain
+from samverkan.notifications import services as notification_services
 from samverkan.organisations.models import Unit
 
-from . import policies, selectors
+from . import policies, rules, selectors
 from .errors import ConsentInvalid, WithdrawalInvalid
-from .models import Consent, ConsentDirection, ConsentForm, ConsentParty, ConsentPurpose
+from .models import (
+    Consent,
+    ConsentConfirmation,
+    ConsentDirection,
+    ConsentForm,
+    ConsentParty,
+    ConsentPurpose,
+    ConsentRecipient,
+    EvidenceKind,
+    RecordRelease,
+)
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -89,6 +104,137 @@ def _check_parties(
     return relations
 
 
+@dataclass(frozen=True)
+class EvidenceInput:
+    """What proves the family's answer when a side records or confirms a consent: the scan of
+    the signed form (the file), or for an oral consent who received it, when and how."""
+
+    kind: str
+    received_by: str = ""
+    received_on: datetime.date | None = None
+    how: str = ""
+
+
+def _check_proof(proof: EvidenceInput | None, has_file: bool, errors: dict[str, list[str]]) -> None:
+    """Every act that opens data requires evidence (DESIGN principle 8)."""
+    if proof is None or proof.kind not in EvidenceKind.values:
+        errors.setdefault("evidence_kind", []).append(
+            _(
+                "Ange vad samtycket bygger på: en inskannad underskriven blankett, eller vem som "
+                "tog emot ett muntligt samtycke, när och hur."
+            )
+        )
+        return
+    if proof.kind == EvidenceKind.SIGNED_FORM:
+        if not has_file:
+            errors.setdefault("evidence", []).append(
+                _("Ladda upp den underskrivna blanketten (PDF, JPEG eller PNG).")
+            )
+        return
+    if not proof.received_by.strip():
+        errors.setdefault("evidence_received_by", []).append(
+            _("Ange vem som tog emot det muntliga samtycket.")
+        )
+    if proof.received_on is None:
+        errors.setdefault("evidence_received_on", []).append(
+            _("Ange när det muntliga samtycket lämnades.")
+        )
+    elif proof.received_on > timezone.localdate():
+        errors.setdefault("evidence_received_on", []).append(
+            _("Datumet ligger i framtiden. Ange dagens datum eller ett tidigare.")
+        )
+    if not proof.how.strip():
+        errors.setdefault("evidence_how", []).append(
+            _("Ange hur samtycket lämnades, till exempel i telefon eller vid ett möte.")
+        )
+
+
+def _confirmation_create(
+    *,
+    actor: Actor,
+    consent: Consent,
+    side: str,
+    unit_id: UUID,
+    proof: EvidenceInput,
+    evidence: UploadedFile | None,
+) -> ConsentConfirmation:
+    confirmation = ConsentConfirmation.objects.create(
+        consent=consent,
+        side=side,
+        unit_id=unit_id,
+        confirmed_by_id=actor.user_id,
+        confirmed_at=timezone.now(),
+        evidence_kind=proof.kind,
+        oral_received_by=proof.received_by.strip()[:200] if proof.kind == EvidenceKind.ORAL else "",
+        oral_received_on=proof.received_on if proof.kind == EvidenceKind.ORAL else None,
+        oral_how=proof.how.strip()[:200] if proof.kind == EvidenceKind.ORAL else "",
+    )
+    if evidence is not None:
+        confirmation.evidence.save(f"{consent.pk}-{side}-{evidence.name}", evidence, save=True)
+    return confirmation
+
+
+def _recipients_checked(
+    purpose: str,
+    units: list[Unit],
+    recipients: list[tuple[UUID, str]] | None,
+    errors: dict[str, list[str]],
+) -> frozenset[tuple[UUID, str]]:
+    """The named roles at the named units; the purpose's defaults when none are given."""
+    if recipients is None:
+        return rules.default_recipients(purpose, [(u.pk, u.kind, u.domain) for u in units])
+    by_id = {u.pk: u for u in units}
+    checked: set[tuple[UUID, str]] = set()
+    for unit_id, role in recipients:
+        unit = by_id.get(unit_id)
+        group = rules.recipient_group(unit.kind, unit.domain) if unit else ""
+        if unit is None or role not in rules.RECIPIENT_ROLE_CHOICES.get(group, ()):
+            errors.setdefault("recipients", []).append(
+                _("Välj mottagare bland rollerna på de valda verksamheterna.")
+            )
+            break
+        checked.add((unit_id, role))
+    if not checked and "recipients" not in errors:
+        errors.setdefault("recipients", []).append(
+            _("Välj vilka yrkesroller som får ta del av uppgifterna.")
+        )
+    return frozenset(checked)
+
+
+def _confirmers(consent: Consent, sides: frozenset[str]) -> list[User]:
+    """Staff who may confirm a waiting side of the consent, at the units it names."""
+    unit_ids = list(consent.units.values_list("pk", flat=True))
+    roles: set[str] = set()
+    if SecrecyDomain.SCHOOL in sides:
+        roles |= STUDENT_HEALTH_ROLES
+    if SecrecyDomain.SOCIAL_SERVICES in sides:
+        roles |= {Role.INTAKE_SOCIAL_WORKER, Role.TEAM_SOCIAL_WORKER, Role.UNIT_HEAD}
+    rows = (
+        RoleAssignment.objects.valid_on(timezone.localdate())
+        .filter(unit_id__in=unit_ids, role__in=roles, unit__domain__in=sides)
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [r.user for r in rows]
+
+
+def _notify_waiting(consent: Consent, sides: frozenset[str]) -> None:
+    """Tell those who may confirm that a consent waits for their side; no child data."""
+    if not sides:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        notification_services.notify(
+            recipients=_confirmers(consent, sides),
+            kind="consent_waiting",
+            title=_("Ett samtycke väntar på bekräftelse"),
+            body=_(
+                "Ett samtycke som nämner er verksamhet väntar på att någon hos er bekräftar det "
+                "med underlag. Uppgifter från er lämnas inte ut förrän dess."
+            ),
+            url=reverse("consent_waiting"),
+        )
+
+
 def _check_evidence(evidence: UploadedFile | None, errors: dict[str, list[str]]) -> None:
     if evidence is None:
         return
@@ -113,8 +259,12 @@ def consent_record(
     parties: list[PartyInput],
     evidence: UploadedFile | None = None,
     request_id: UUID | None = None,
+    proof: EvidenceInput | None = None,
+    recipients: list[tuple[UUID, str]] | None = None,
 ) -> Consent:
-    """Record a consent with the parties' answers. A repeated request_id returns the first."""
+    """Record a consent with the parties' answers, the roles at units that may read and the
+    evidence; it confirms the recorder's own side at once, the other side waits (DESIGN
+    principle 8). A repeated request_id returns the first."""
     if request_id is not None:
         existing = Consent.objects.filter(
             recorded_by_id=actor.user_id, request_id=request_id
@@ -136,6 +286,8 @@ def consent_record(
             parties=parties,
             evidence=evidence,
             request_id=request_id,
+            proof=proof,
+            recipients=recipients,
         )
     except IntegrityError:
         existing = Consent.objects.filter(
@@ -162,6 +314,8 @@ def _consent_record(
     parties: list[PartyInput],
     evidence: UploadedFile | None,
     request_id: UUID | None,
+    proof: EvidenceInput | None,
+    recipients: list[tuple[UUID, str]] | None,
 ) -> Consent:
     child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
     decision = enforce(policies.can_record_consent(actor, relation))
@@ -192,8 +346,20 @@ def _consent_record(
         errors.setdefault("parties", []).append(_("Registrera minst en parts svar."))
     _check_parties(child.pk, parties, errors)
     _check_evidence(evidence, errors)
+    _check_proof(proof, evidence is not None, errors)
+    side, side_units = policies.recorder_side(actor, relation)
+    own = sorted(side_units & {u.pk for u in units}, key=str)
+    if units and not own:
+        errors.setdefault("units", []).append(
+            _(
+                "Välj även din egen verksamhet. Den som registrerar samtycket bekräftar det för "
+                "sin egen sida."
+            )
+        )
+    readers = _recipients_checked(purpose, units, recipients, errors)
     if errors:
         raise ConsentInvalid(details=errors)
+    assert proof is not None  # noqa: S101 — checked by _check_proof
 
     consent = Consent.objects.create(
         municipality_id=actor.tenant_id,
@@ -211,8 +377,19 @@ def _consent_record(
     if evidence is not None:
         consent.evidence.save(f"{consent.pk}-{evidence.name}", evidence, save=True)
     consent.units.set(units)
+    ConsentRecipient.objects.bulk_create(
+        ConsentRecipient(consent=consent, unit_id=unit_id, role=role)
+        for unit_id, role in sorted(readers, key=str)
+    )
     for party in parties:
         _party_create(consent, party)
+    _confirmation_create(
+        actor=actor, consent=consent, side=side, unit_id=own[0], proof=proof, evidence=None
+    )
+    details = _scope_details(consent, units, parties)
+    details["recipients"] = sorted(f"{unit_id}:{role}" for unit_id, role in readers)
+    details["confirmed_side"] = side
+    details["evidence"] = proof.kind
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -220,8 +397,9 @@ def _consent_record(
         subject=consent,
         child_ids=[child.pk],
         grant=decision.grant,
-        details=_scope_details(consent, units, parties),
+        details=details,
     )
+    _notify_waiting(consent, policies.from_sides(direction) - {side})
     return consent
 
 
@@ -286,10 +464,17 @@ def consent_party_add(
 
 @transaction.atomic
 def consent_party_withdraw(
-    *, actor: Actor, child_id: UUID, party_id: UUID, reason: str
+    *,
+    actor: Actor,
+    child_id: UUID,
+    party_id: UUID,
+    reason: str,
+    reported_by: str = "",
+    how: str = "",
 ) -> ConsentParty:
-    """Record that a party withdrew its consent. Effective at commit: the next request no
-    longer finds the consent in force. A repeat records nothing more."""
+    """Record that a party withdrew its consent, as either side heard it: who told and how.
+    Effective at commit in both directions: the next request no longer finds the consent in
+    force. The reason is optional (guardians owe none). A repeat records nothing more."""
     child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
     decision = enforce(policies.can_record_consent(actor, relation))
     party = selectors.party_get_for_update(child=child, party_id=party_id)
@@ -300,7 +485,18 @@ def consent_party_withdraw(
     party.withdrawn_at = timezone.now()
     party.withdrawal_reason = reason.strip()[:500]
     party.withdrawn_by_id = actor.user_id
-    party.save(update_fields=["withdrawn_at", "withdrawal_reason", "withdrawn_by", "updated_at"])
+    party.withdrawal_reported_by = reported_by.strip()[:200]
+    party.withdrawal_form = how if how in ConsentForm.values else ""
+    party.save(
+        update_fields=[
+            "withdrawn_at",
+            "withdrawal_reason",
+            "withdrawn_by",
+            "withdrawal_reported_by",
+            "withdrawal_form",
+            "updated_at",
+        ]
+    )
     audit.record(
         actor=actor,
         action=AuditAction.CHANGE,
@@ -308,9 +504,162 @@ def consent_party_withdraw(
         subject=party.consent,
         child_ids=[child.pk],
         grant=decision.grant,
-        details={"party": str(party.pk), "kind": party.kind},
+        details={"party": str(party.pk), "kind": party.kind, "how": party.withdrawal_form},
     )
     return party
+
+
+@transaction.atomic
+def consent_confirm(
+    *,
+    actor: Actor,
+    consent_id: UUID,
+    proof: EvidenceInput,
+    evidence: UploadedFile | None = None,
+) -> ConsentConfirmation:
+    """Someone of the side that holds the information confirms the consent with evidence; from
+    then on that side's information flows in the consent's direction (OSL 12 kap. 2 §). A
+    repeat by the same side returns the first confirmation."""
+    consent, facts = selectors.consent_for_confirmation(actor=actor, consent_id=consent_id)
+    side_unit = policies.confirmable_side(actor, facts)
+    if side_unit is None:
+        # Back and send again: the actor's own confirmation stands; nothing more is recorded.
+        existing = consent.confirmations.filter(confirmed_by_id=actor.user_id).first()
+        if existing is not None:
+            return existing
+    decision = enforce(policies.can_confirm_consent(actor, facts))
+    assert side_unit is not None  # noqa: S101 — allowed only with a side
+    errors: dict[str, list[str]] = {}
+    _check_evidence(evidence, errors)
+    _check_proof(proof, evidence is not None or bool(consent.evidence), errors)
+    if errors:
+        raise ConsentInvalid(details=errors)
+    side, unit_id = side_unit
+    try:
+        with transaction.atomic():
+            confirmation = _confirmation_create(
+                actor=actor,
+                consent=consent,
+                side=side,
+                unit_id=unit_id,
+                proof=proof,
+                evidence=evidence,
+            )
+    except IntegrityError:  # the same side confirmed in a parallel request
+        return consent.confirmations.get(side=side)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="consent.confirmed",
+        subject=consent,
+        child_ids=[consent.child_id],
+        grant=decision.grant,
+        details={"side": side, "unit": str(unit_id), "evidence": proof.kind},
+    )
+    return confirmation
+
+
+@transaction.atomic
+def record_release(
+    *,
+    actor: Actor,
+    child_id: UUID,
+    consent_id: UUID,
+    note_id: UUID | None = None,
+    period_from: datetime.date | None = None,
+    period_to: datetime.date | None = None,
+) -> RecordRelease:
+    """Release one health-care record, or those of a period, to a consent's recipients; only
+    the author or the same profession at the school may (PDL; OSL 25 kap.). Logged."""
+    child, _relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    consent = selectors.consent_get(child=child, consent_id=consent_id)
+    errors: dict[str, list[str]] = {}
+    if note_id is not None:
+        note = selectors.health_record_get(child=child, note_id=note_id)
+        owner_unit_id = note.owner_unit_id
+        facts = selectors.health_record_facts(note=note)
+    else:
+        owner_unit_id = _release_unit(actor)
+        facts = policies.HealthRecordFacts(
+            child.municipality_id,
+            owner_unit_id,
+            RecordCategory.STUDENT_HEALTH_CARE,
+            actor.user_id,
+            frozenset(),
+        )
+        if period_from is None or period_to is None:
+            errors.setdefault("period_from", []).append(_("Ange perioden som ska lämnas ut."))
+        elif period_to < period_from:
+            errors.setdefault("period_to", []).append(_("Slutdatumet ligger före startdatumet."))
+    decision = enforce(policies.can_release_record(actor, facts))
+    if RecordCategory.STUDENT_HEALTH_CARE not in consent.categories:
+        errors.setdefault("consent", []).append(
+            _("Samtycket omfattar inte elevhälsans medicinska och psykologiska insats.")
+        )
+    if not consent.units.filter(pk=owner_unit_id).exists():
+        errors.setdefault("consent", []).append(_("Samtycket omfattar inte er skola."))
+    if errors:
+        raise ConsentInvalid(details=errors)
+    release = RecordRelease.objects.create(
+        municipality_id=child.municipality_id,
+        consent=consent,
+        child=child,
+        owner_unit_id=owner_unit_id,
+        note_id=note_id,
+        period_from=None if note_id else period_from,
+        period_to=None if note_id else period_to,
+        released_by_id=actor.user_id,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        event="record.released",
+        subject=release,
+        child_ids=[child.pk],
+        grant=decision.grant,
+        purpose=f"consent:{consent.pk}",
+        details={
+            "note": str(note_id or ""),
+            "period": f"{period_from}..{period_to}" if note_id is None else "",
+        },
+    )
+    return release
+
+
+def _release_unit(actor: Actor) -> UUID:
+    units = sorted({g.unit_id for g in actor.grants if g.role in HEALTH_CARE_ROLES}, key=str)
+    if not units:
+        raise NotFound
+    return units[0]
+
+
+@transaction.atomic
+def release_revoke(*, actor: Actor, child_id: UUID, release_id: UUID) -> RecordRelease:
+    """Revoke a release: the records stop crossing on the next request. A repeat is a no-op."""
+    child, _relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    release = selectors.release_get_for_update(child=child, release_id=release_id)
+    facts = policies.HealthRecordFacts(
+        child.municipality_id,
+        release.owner_unit_id,
+        RecordCategory.STUDENT_HEALTH_CARE,
+        release.released_by_id,
+        selectors.author_roles(user_id=release.released_by_id, unit_id=release.owner_unit_id),
+    )
+    decision = enforce(policies.can_release_record(actor, facts))
+    if release.revoked_at is not None:
+        return release
+    release.revoked_at = timezone.now()
+    release.revoked_by_id = actor.user_id
+    release.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="record.release_revoked",
+        subject=release,
+        child_ids=[child.pk],
+        grant=decision.grant,
+    )
+    return release
 
 
 def consent_expire_due(*, today: datetime.date | None = None) -> int:
@@ -385,3 +734,40 @@ def consents_read(
         details={"consents": [str(v.consent.pk) for v in views]},
     )
     return child, relation, views
+
+
+@transaction.atomic
+def consents_waiting_read(*, actor: Actor) -> list[selectors.WaitingConsent]:
+    """The list of consents that wait for the actor's side: audited, it names children."""
+    rows = selectors.consents_waiting(actor=actor)
+    if rows:
+        audit.record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            event="consent.waiting_viewed",
+            object_type="consent.consent",
+            child_ids=sorted({r.child.pk for r in rows}, key=str),
+            details={"consents": [str(r.consent.pk) for r in rows]},
+        )
+    return rows
+
+
+@transaction.atomic
+def consent_confirmation_read(
+    *, actor: Actor, consent_id: UUID
+) -> tuple[Consent, "policies.ConsentFacts"]:
+    """The consent to confirm, for someone who may confirm it: an audited read."""
+    consent, facts = selectors.consent_for_confirmation(actor=actor, consent_id=consent_id)
+    decision = policies.can_confirm_consent(actor, facts)
+    if not decision and not consent.confirmations.filter(confirmed_by_id=actor.user_id).exists():
+        enforce(decision)
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="consent.viewed",
+        subject=consent,
+        child_ids=[consent.child_id],
+        grant=decision.grant,
+        purpose="confirmation",
+    )
+    return consent, facts

@@ -15,4 +15,6 @@ urlpatterns = [
         name="party_withdraw",
     ),
     path("<uuid:consent_id>/blankett.pdf", views.consent_form_pdf, name="form_pdf"),
+    path("utlamna/", views.record_release, name="release"),
+    path("utlamnanden/<uuid:release_id>/aterta/", views.release_revoke, name="release_revoke"),
 ]

@@ -11,18 +11,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.access.decisions import enforce, policy
+from samverkan.access.roles import Role
 from samverkan.children import policies as children_policies
 from samverkan.children import selectors as child_selectors
 from samverkan.core.errors import NotFound
-from samverkan.core.models import RecordCategory
+from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.organisations import selectors as org_selectors
 
 from . import policies, rules, selectors, services
 from .errors import ConsentInvalid
 from .forms import (
+    ConfirmForm,
     ConsentRecordForm,
     PartyAddForm,
     WithdrawForm,
@@ -30,6 +33,12 @@ from .forms import (
     requirement_rows,
 )
 from .models import ConsentParty, ConsentPurpose
+
+# The side that must confirm, as the page names it.
+SIDE_NAMES: dict[str, Any] = {
+    SecrecyDomain.SCHOOL: _lazy("skolan"),
+    SecrecyDomain.SOCIAL_SERVICES: _lazy("socialtjänsten"),
+}
 
 
 def _record_form(request: HttpRequest, child: Any, relation: Any) -> ConsentRecordForm:
@@ -76,6 +85,8 @@ def consent_record(request: HttpRequest, child_id: UUID) -> HttpResponse:
                         parties=parties,
                         evidence=form.cleaned_data["evidence"],
                         request_id=form.cleaned_data["request_id"],
+                        proof=form.proof(),
+                        recipients=form.recipients(),
                     )
                 except ConsentInvalid as error:
                     form.add_service_errors(error.details, prefixes)
@@ -142,9 +153,20 @@ def _detail(
         }
         for p in view.parties
     ]
+    recipients = sorted(
+        (r.unit.name, str(Role(r.role).label) if r.role in Role.values else r.role)
+        for r in view.consent.recipients.all()
+    )
     context = {
         "child": child,
         "cv": view,
+        "recipients": recipients,
+        "confirmations": {c.side: c for c in view.consent.confirmations.all()},
+        "waiting_sides": [
+            SIDE_NAMES[s]
+            for s in sorted(policies.from_sides(view.consent.direction))
+            if s not in {c.side for c in view.consent.confirmations.all()}
+        ],
         "parties": parties,
         "can_record": can_record,
         "party_form": party_form,
@@ -198,6 +220,8 @@ def party_withdraw(
         child_id=child_id,
         party_id=party_id,
         reason=form.cleaned_data["reason"],
+        reported_by=form.cleaned_data["reported_by"],
+        how=form.cleaned_data["how"],
     )
     if party.consent_id != consent_id:
         raise NotFound
@@ -220,3 +244,95 @@ def consent_form_pdf(request: HttpRequest, child_id: UUID, consent_id: UUID) -> 
     filename = f"samtycke-{timezone.localdate().isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+@policy(children_policies.can_search_children)
+def consents_waiting(request: HttpRequest) -> HttpResponse:
+    """Samtycken som väntar på bekräftelse: those naming the actor's units that wait for the
+    actor's side (an audited read: the children are named)."""
+    rows = services.consents_waiting_read(actor=request.actor)  # type: ignore[attr-defined]
+    return render(request, "consent/consents_waiting.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@policy(children_policies.can_search_children)
+def consent_confirm(request: HttpRequest, consent_id: UUID) -> HttpResponse:
+    """Bekräfta samtycke: the holding side confirms with evidence. Bad input keeps the values."""
+    actor = request.actor  # type: ignore[attr-defined]
+    consent, facts = services.consent_confirmation_read(actor=actor, consent_id=consent_id)
+    form = ConfirmForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.consent_confirm(
+                    actor=actor,
+                    consent_id=consent_id,
+                    proof=form.proof(),
+                    evidence=form.cleaned_data["evidence"],
+                )
+            except ConsentInvalid as error:
+                form.add_service_errors(error.details)
+            else:
+                messages.success(
+                    request,
+                    _("Samtycket är bekräftat. Uppgifter från er kan nu lämnas enligt samtycket."),
+                )
+                return redirect("consent_waiting")
+    side = policies.confirmable_side(actor, facts)
+    context = {
+        "consent": consent,
+        "child": consent.child,
+        "form": form,
+        "side_label": SIDE_NAMES[side[0]] if side else "",
+        "units": sorted(u.name for u in consent.units.all()),
+        "category_labels": [RecordCategory(c).label for c in consent.categories],
+        "recipients": sorted(
+            (r.unit.name, str(Role(r.role).label) if r.role in Role.values else r.role)
+            for r in consent.recipients.all()
+        ),
+        "confirmations": list(consent.confirmations.all()),
+    }
+    return render(request, "consent/consent_confirm.html", context, status=status)
+
+
+@require_POST
+@policy(children_policies.can_search_children)
+def record_release(request: HttpRequest, child_id: UUID) -> HttpResponse:
+    """Release a health-care record (or a period) to a consent's recipients."""
+    actor = request.actor  # type: ignore[attr-defined]
+    try:
+        consent_id = UUID(request.POST.get("consent", ""))
+        note_id = UUID(request.POST["note"]) if request.POST.get("note") else None
+    except ValueError:
+        messages.error(request, _("Välj samtycket som uppgifterna lämnas ut med stöd av."))
+        return redirect("children:detail", child_id=child_id)
+    try:
+        services.record_release(
+            actor=actor, child_id=child_id, consent_id=consent_id, note_id=note_id
+        )
+    except ConsentInvalid as error:
+        for problems in error.details.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        messages.success(request, _("Journalanteckningen är utlämnad till samtyckets mottagare."))
+    return redirect("children:detail", child_id=child_id)
+
+
+@require_POST
+@policy(children_policies.can_search_children)
+def release_revoke(request: HttpRequest, child_id: UUID, release_id: UUID) -> HttpResponse:
+    """Revoke a release; the record stops crossing at once."""
+    services.release_revoke(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        release_id=release_id,
+    )
+    messages.success(request, _("Utlämnandet är återtaget."))
+    return redirect("children:detail", child_id=child_id)

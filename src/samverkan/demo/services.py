@@ -208,6 +208,15 @@ class _Loader:
             function=Unit.Function.SCHOOL_SOCIAL_TEAM,
             valid_from=SCHOOL_SOCIAL_TEAM_FROM,
         )
+        # R0.6: the team's records are the social welfare board's; its two teachers, employed
+        # by the education administration, work on the board's assignment (seed 000).
+        team.joint_basis = Unit.JointBasis.SINGLE_AUTHORITY
+        team.joint_basis_text = (
+            "Teamets journaler förs inom socialnämndens verksamhet. Lärarna i teamet är anställda "
+            "av barn- och utbildningsförvaltningen och arbetar på socialnämndens uppdrag enligt "
+            "samverkansöverenskommelsen om skolsocialt team (2019)."
+        )
+        team.save(update_fields=["joint_basis", "joint_basis_text", "updated_at"])
         for merged in data.MERGED_TEAMS:  # R0.10: history survives the reorganisation
             self._unit(
                 merged,

@@ -115,6 +115,16 @@ class Unit(BaseModel):
         MUNICIPAL = "municipal", _("Kommunal")
         INDEPENDENT = "independent", _("Fristående")
 
+    class JointBasis(models.TextChoices):
+        """How members from the other administration work in a joint team (R0.6)."""
+
+        NONE = "", _("Inte ett gemensamt team")
+        SINGLE_AUTHORITY = (
+            "single_authority",
+            _("Teamets journaler hör till en myndighet; övriga arbetar på dess uppdrag"),
+        )
+        CONSENT = "consent", _("Varje förvaltning för egna journaler; uppgifter delas med samtycke")
+
     SCHOOL_KINDS = (Kind.SCHOOL, Kind.PRESCHOOL)
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="units")
@@ -130,6 +140,16 @@ class Unit(BaseModel):
         _("funktion"), max_length=30, choices=Function.choices, blank=True, default=""
     )
     is_external = models.BooleanField(_("utanför kommunen"), default=False)
+    # A joint team (R0.6): on which basis members from the other administration read its records.
+    joint_basis = models.CharField(
+        _("grund för gemensamt team"), max_length=20, choices=JointBasis.choices, blank=True
+    )
+    joint_basis_text = models.CharField(
+        _("grunden i klartext"),
+        max_length=500,
+        blank=True,
+        help_text=_("Till exempel beslut eller avtal som ger teamet dess uppdrag."),
+    )
     valid_from = models.DateField(_("giltig från"), default=timezone.localdate)
     valid_to = models.DateField(_("giltig till"), null=True, blank=True)
     successor = models.ForeignKey(

@@ -72,6 +72,7 @@ def _objects(world: Any) -> dict[str, str]:
         "rule_id": str(uuid.uuid4()),
         "notification_id": str(uuid.uuid4()),
         "consultation_id": str(uuid.uuid4()),
+        "release_id": str(uuid.uuid4()),
     }
 
 

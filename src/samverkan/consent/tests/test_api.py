@@ -45,6 +45,12 @@ def assert_error(response: Any, status: int, code: str, message: str = "") -> di
 def payload(world: Any, **changes: Any) -> dict[str, Any]:
     guardian = Guardianship.objects.get(child=world.child1, has_custody=True).guardian
     body: dict[str, Any] = {
+        "evidence": {
+            "kind": "oral",
+            "received_by": "Kim Kurator",
+            "received_on": TODAY.isoformat(),
+            "how": "i telefon",
+        },
         "purpose": "information_exchange",
         "purpose_text": "Samordnat stöd i skolan",
         "unit_ids": [str(world.school1.pk), str(world.team.pk)],

@@ -12,10 +12,10 @@ from django.utils import timezone
 from samverkan.access.tests.factories import actor_of
 from samverkan.audit.models import AuditEvent
 from samverkan.children import policies, selectors, services
-from samverkan.children.models import Enrolment, Guardianship, Note
+from samverkan.children.models import Enrolment, Note
 from samverkan.children.tests.factories import EnrolmentFactory, NoteFactory
-from samverkan.consent import selectors as consent_selectors
-from samverkan.consent.models import Consent, ConsentParty
+from samverkan.consent.models import Consent
+from samverkan.consent.tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -33,40 +33,21 @@ def give_consent(
     direction: str = BOTH,
     follows_child: bool = False,
     valid_to: datetime.date | None = None,
+    confirmed: Iterable[str] = ("school", "social_services"),
+    recipients: Iterable[tuple[Any, str]] | None = None,
 ) -> Consent:
-    """A consent in force: every custodial guardian and the child consent, in writing."""
-    child = child or world.child1
-    today = timezone.localdate()
-    consent = Consent.objects.create(
-        municipality=child.municipality,
-        child=child,
-        purpose="information_exchange",
-        purpose_text="Samordna stödet.",
-        categories=sorted(categories),
+    """A consent in force, confirmed by both sides, read by the purpose's default roles."""
+    return factories.give_consent(
+        child=child or world.child1,
+        units=units,
+        recorded_by=world.users["counsellor"],
+        categories=categories,
         direction=direction,
         follows_child=follows_child,
-        valid_from=today - datetime.timedelta(days=30),
-        valid_to=valid_to or today + datetime.timedelta(days=180),
-        recorded_by=world.users["counsellor"],
+        valid_to=valid_to,
+        confirmed=confirmed,
+        recipients=recipients,
     )
-    consent.units.set(list(units))
-    for relation in Guardianship.objects.filter(child=child, has_custody=True):
-        ConsentParty.objects.create(
-            consent=consent,
-            kind="guardian",
-            guardian_id=relation.guardian_id,
-            answer="given",
-            form="written",
-            given_on=today - datetime.timedelta(days=30),
-        )
-    ConsentParty.objects.create(
-        consent=consent,
-        kind="child",
-        answer="given",
-        form="written",
-        given_on=today - datetime.timedelta(days=30),
-    )
-    return consent
 
 
 def seen(world: Any, user: str, child: Any = None) -> set[str]:
@@ -76,10 +57,7 @@ def seen(world: Any, user: str, child: Any = None) -> set[str]:
     actor = actor_of(world.users[user])
     child_obj, relation = selectors.child_get_visible(actor=actor, child_id=child.pk)
     overview = selectors.child_overview(actor=actor, child=child_obj, relation=relation)
-    views = consent_selectors.consent_views_for_child(child=child_obj)
-    context = policies.ConsentContext(
-        consent_selectors.active_consents(views=views), relation.current_school_ids
-    )
+    context = selectors.consent_context(child=child_obj, relation=relation)
     on_page = {n.pk for n in overview.notes}
     filtered = set(
         Note.objects.filter(
@@ -89,13 +67,7 @@ def seen(world: Any, user: str, child: Any = None) -> set[str]:
     decided = {
         n.pk
         for n in Note.objects.filter(child_id=child.pk)
-        if policies.can_view_record(
-            actor,
-            policies.RecordRef(
-                n.municipality_id, n.domain, n.category, n.owner_unit_id, n.child_id
-            ),
-            context,
-        )
+        if policies.can_view_record(actor, selectors.note_ref(n), context)
     }
     assert on_page == filtered == decided
     names = {note.pk: name for name, note in world.notes.items()}
@@ -147,9 +119,47 @@ def test_a_consent_about_another_child_shows_nothing(world: Any) -> None:
     assert seen(world, "counsellor") == WITHIN_SCHOOL
 
 
-def test_a_teacher_is_covered_like_any_school_staff_of_a_named_school(world: Any) -> None:
+def test_a_teacher_does_not_read_under_a_consent_that_does_not_name_teachers(
+    world: Any,
+) -> None:
+    # Finding 2: a consent naming a school opened the record to every role there.
     give_consent(world, [world.school1, world.team])
+    assert seen(world, "teacher") == {"school"}
+
+
+def test_a_teacher_reads_when_the_consent_names_teachers_at_the_school(world: Any) -> None:
+    give_consent(
+        world,
+        [world.school1, world.team],
+        recipients=[(world.school1, "teacher"), (world.team, "team_social_worker")],
+    )
     assert seen(world, "teacher") == {"school", "social"}
+    assert seen(world, "counsellor") == WITHIN_SCHOOL
+
+
+def test_a_consent_confirmed_only_by_the_school_keeps_social_records_closed(world: Any) -> None:
+    # Finding 1's mirror: a counsellor who records a consent cannot open social services' notes.
+    give_consent(
+        world,
+        [world.school1, world.team],
+        categories=["social_situation", "school_situation"],
+        confirmed=["school"],
+    )
+    assert seen(world, "counsellor") == WITHIN_SCHOOL
+    assert seen(world, "team_worker") == {"social", "school"}
+
+
+def test_a_consent_confirmed_only_by_social_services_keeps_school_records_closed(
+    world: Any,
+) -> None:
+    give_consent(
+        world,
+        [world.school1, world.intake],
+        categories=["school_situation", "student_health", "student_health_care"],
+        confirmed=["social_services"],
+    )
+    assert seen(world, "intake") == set()
+    assert seen(world, "counsellor") == WITHIN_SCHOOL
 
 
 def test_after_withdrawal_the_next_read_no_longer_shows_it(world: Any) -> None:
@@ -278,7 +288,7 @@ def test_the_note_shared_under_is_the_consent_relied_on(world: Any) -> None:
 
 # The overview's queries: guardians, enrolments, consents with their parties and units,
 # custodians, municipal rules, notes. Pinned so a per-consent query shows up.
-OVERVIEW_QUERIES = 8
+OVERVIEW_QUERIES = 11  # + confirmations, recipients, releases
 
 
 @pytest.mark.parametrize("consents", [1, 20])

@@ -29,6 +29,11 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+ORAL_PROOF = services.EvidenceInput(
+    "oral", received_by="Kim Kurator", received_on=timezone.localdate(), how="i telefon"
+)
+
+
 def parties_for(child: Any, *, answer: str = GIVEN) -> list[PartyInput]:
     """Every custodial guardian and the child, in writing, today."""
     guardians = [
@@ -50,6 +55,7 @@ def record(world: Any, user: str = "counsellor", **overrides: Any) -> Consent:
         "valid_from": today(),
         "valid_to": today() + datetime.timedelta(days=180),
         "parties": parties_for(world.child1),
+        "proof": ORAL_PROOF,
     }
     fields.update(overrides)
     return services.consent_record(actor=actor_of(world.users[user]), **fields)
@@ -195,15 +201,21 @@ def test_withdrawal_is_audited_once_and_ends_the_consent_at_once(world: Any) -> 
     actor = actor_of(world.users["team_worker"])
     for _ in range(2):
         services.consent_party_withdraw(
-            actor=actor, child_id=world.child1.pk, party_id=party.pk, reason="Ångrat sig."
+            actor=actor,
+            child_id=world.child1.pk,
+            party_id=party.pk,
+            reason="Ångrat sig.",
+            reported_by="Vårdnadshavaren i telefon",
+            how="oral",
         )
     party.refresh_from_db()
+    assert party.withdrawal_reported_by == "Vårdnadshavaren i telefon"
     assert party.withdrawn_at is not None
     assert party.withdrawn_by_id == world.users["team_worker"].pk
     assert party.withdrawal_reason == "Ångrat sig."
     entries = AuditEvent.objects.filter(event="consent.withdrawn", object_id=str(consent.pk))
     assert entries.count() == 1
-    assert entries.get().details == {"party": str(party.pk), "kind": "guardian"}
+    assert entries.get().details == {"party": str(party.pk), "kind": "guardian", "how": "oral"}
     assert selectors.consent_views_for_child(child=world.child1)[0].status.state == "withdrawn"
 
 

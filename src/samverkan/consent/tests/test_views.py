@@ -22,12 +22,15 @@ from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.children.models import Guardianship
 from samverkan.children.tests.factories import GuardianFactory, GuardianshipFactory
 from samverkan.consent.models import Consent, ConsentParty, ConsentPurpose
+from samverkan.consent.tests import factories
 from samverkan.core.models import RecordCategory
 
 TODAY = timezone.localdate()
 # session, user, actor, child, current schools, social units, consents, parties (with the
 # guardian), units, custodians, rule overrides, custodians again (who may still answer).
-DETAIL_QUERIES = 16  # +3: the audited read (savepoint, audit insert, release)
+DETAIL_QUERIES = (
+    18  # +3: the audited read (savepoint, audit insert, release); +2 confirmations, recipients
+)
 
 
 @pytest.fixture
@@ -72,6 +75,12 @@ def valid_post(world: Any, **changes: Any) -> dict[str, Any]:
         "child_form": "oral",
         "child_given_on": TODAY.isoformat(),
         "child_oral_received_by": "Kim Kurator",
+        "recipients_school": ["principal", "counsellor", "special_educator"],
+        "recipients_social": ["intake_social_worker", "team_social_worker", "unit_head"],
+        "evidence_kind": "oral",
+        "evidence_received_by": "Kim Kurator",
+        "evidence_received_on": TODAY.isoformat(),
+        "evidence_how": "Vid ett möte på skolan",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -85,38 +94,14 @@ def make_consent(
     categories: tuple[str, ...] = (RecordCategory.SOCIAL_SITUATION,),
     valid_to: datetime.date | None = None,
 ) -> Consent:
-    """A consent in force for child1: the custodian and the child gave it."""
-    child = child or world.child1
-    consent = Consent.objects.create(
-        municipality=world.a,
-        child=child,
-        purpose=ConsentPurpose.INFORMATION_EXCHANGE,
-        purpose_text="Samordnat stöd",
-        categories=list(categories),
-        direction="both",
-        valid_from=TODAY - datetime.timedelta(days=10),
-        valid_to=valid_to or TODAY + datetime.timedelta(days=200),
+    """A consent in force for child1: the custodian and the child gave it; both sides confirmed."""
+    return factories.give_consent(
+        child=child or world.child1,
+        units=units or (world.school1, world.team),
         recorded_by=world.users["counsellor"],
+        categories=categories,
+        valid_to=valid_to,
     )
-    consent.units.set(units or (world.school1, world.team))
-    for guardianship in Guardianship.objects.filter(child=child, has_custody=True):
-        ConsentParty.objects.create(
-            consent=consent,
-            kind=ConsentParty.Kind.GUARDIAN,
-            guardian=guardianship.guardian,
-            answer=ConsentParty.Answer.GIVEN,
-            form="written",
-            given_on=TODAY,
-        )
-    ConsentParty.objects.create(
-        consent=consent,
-        kind=ConsentParty.Kind.CHILD,
-        answer=ConsentParty.Answer.GIVEN,
-        form="oral",
-        oral_received_by="Kim Kurator",
-        given_on=TODAY,
-    )
-    return consent
 
 
 # The form.
@@ -422,12 +407,21 @@ def test_withdrawal_stops_sharing_on_the_next_overview_load(
         "consent:party_withdraw",
         kwargs={"child_id": world.child1.pk, "consent_id": consent.pk, "party_id": party.pk},
     )
-    response = client.post(url, {f"{party.pk}-reason": "Vill inte längre."})
+    response = client.post(
+        url,
+        {
+            f"{party.pk}-reason": "Vill inte längre.",
+            f"{party.pk}-reported_by": "Mamma i telefon",
+            f"{party.pk}-how": "oral",
+        },
+    )
 
     assert response.status_code == 302
     party.refresh_from_db()
     assert party.withdrawn_at is not None
     assert party.withdrawal_reason == "Vill inte längre."
+    assert party.withdrawal_reported_by == "Mamma i telefon"
+    assert party.withdrawal_form == "oral"
     assert AuditEvent.objects.filter(event="consent.withdrawn").count() == 1
     after = client.get(overview).content.decode()
     assert f">{social_note.title}<" not in after
