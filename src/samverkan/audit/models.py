@@ -141,3 +141,34 @@ class AuditInstallationHead(_ChainHead):
 
     def __str__(self) -> str:
         return f"installation @ {self.seq}"
+
+
+class DenialWindow(models.Model):
+    """Working state, not the log: one user's refused attempts within a minute. The first few
+    (`individual`) are entries at once; the others are counted here, and when the minute is
+    over the count and the distinct objects and children probed become one entry
+    `access.denied_repeated` and the row goes."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    actor_user_id = models.UUIDField()
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=40, blank=True)
+    actor_unit_id = models.UUIDField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    individual = models.PositiveIntegerField(default=1)
+    count = models.PositiveIntegerField(default=0)
+    objects_probed = models.JSONField(default=list, blank=True)
+    child_ids = models.JSONField(default=list, blank=True)
+    more_objects = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "actor_user_id"], name="audit_one_denial_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.started_at:%H:%M} +{self.count}"

@@ -161,3 +161,17 @@ def rehash_from(entries: list[AuditEvent], index: int) -> None:
         AuditEvent.objects.filter(pk=entry.pk).update(prev_hash=entry.prev_hash, hash=entry.hash)
         prev = entry.hash
     AuditChainHead.objects.filter(municipality_id=entries[0].municipality_id).update(hash=prev)
+
+
+def refusals(**filters: object) -> int:
+    """How many refusals the log records (tests of other apps count them): every denial window
+    written out, each `access.denied` entry one, each `access.denied_repeated` its count; a
+    probe recorded in another tenant's log is not counted again."""
+    services.flush_denials(now=timezone.now() + services.DENIAL_WINDOW)
+    entries = AuditEvent.objects.filter(
+        action=AuditAction.DENIED, event__in=(services.DENIED, services.DENIED_REPEATED), **filters
+    )
+    return sum(
+        int(details.get("count", 1)) if event == services.DENIED_REPEATED else 1
+        for event, details in entries.values_list("event", "details")
+    )

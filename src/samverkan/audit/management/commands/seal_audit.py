@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from samverkan.audit.chain import audit_chains, seal_pending
+from samverkan.audit.services import flush_denials
 
 
 class Command(BaseCommand):
@@ -14,6 +15,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        flushed = flush_denials()
+        if flushed:
+            self.stdout.write(f"Wrote {flushed} entries of repeated denials")
         total = rejected = 0
         for chain_id, label, _name in audit_chains():
             outcome = seal_pending(municipality_id=chain_id)

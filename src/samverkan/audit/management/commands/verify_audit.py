@@ -17,6 +17,7 @@ from samverkan.audit.chain import (
     verify_chain,
 )
 from samverkan.audit.models import AuditEvent
+from samverkan.audit.services import flush_denials
 
 # Sealing runs on every commit; an entry still unsealed after this long means sealing fails.
 STALE_AFTER = datetime.timedelta(minutes=5)
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         broken: list[tuple[str, VerifyResult]] = []
+        if not options["no_seal"]:
+            flush_denials()
         for chain_id, label, name in chains:
             if options["no_seal"]:
                 self._warn_stale(chain_id, label)
