@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from samverkan.access.actor import Actor
 from samverkan.access.decisions import enforce
+from samverkan.access.roles import Role
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.children import selectors as child_selectors
@@ -91,6 +92,8 @@ class ConsentForm:
     purpose: str
     purpose_text: str
     units: tuple[str, ...]
+    # Who may read, as the guardians see it: "Kurator, Ekskolan" (DESIGN principle 8).
+    recipients: tuple[str, ...]
     direction: str
     categories: tuple[str, ...]
     valid_from: datetime.date
@@ -119,6 +122,12 @@ def consent_form_build(*, child: Child, consent: Consent, today: datetime.date) 
         purpose=consent.get_purpose_display(),
         purpose_text=consent.purpose_text,
         units=tuple(sorted(u.name for u in consent.units.all())),
+        recipients=tuple(
+            sorted(
+                f"{Role(r.role).label if r.role in Role.values else r.role}, {r.unit.name}"
+                for r in consent.recipients.select_related("unit")
+            )
+        ),
         direction=consent.get_direction_display(),
         categories=tuple(str(RecordCategory(c).label) for c in categories),
         valid_from=consent.valid_from,

@@ -278,12 +278,14 @@ def consents_waiting_count(*, actor: Actor) -> int:
     )
 
 
-def health_record_get(*, child: Child, note_id: UUID) -> Note:
+def health_record_get(*, actor: Actor, child: Child, note_id: UUID) -> Note:
+    """A health-care record the actor's profession reads at its school; else NotFound."""
     note = Note.objects.filter(
         pk=note_id,
         child_id=child.pk,
         domain=SecrecyDomain.SCHOOL,
         category=RecordCategory.STUDENT_HEALTH_CARE,
+        owner_unit_id__in=actor.health_care_school_ids,
     ).first()
     if note is None:
         raise NotFound

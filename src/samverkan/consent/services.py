@@ -575,7 +575,7 @@ def record_release(
     consent = selectors.consent_get(child=child, consent_id=consent_id)
     errors: dict[str, list[str]] = {}
     if note_id is not None:
-        note = selectors.health_record_get(child=child, note_id=note_id)
+        note = selectors.health_record_get(actor=actor, child=child, note_id=note_id)
         owner_unit_id = note.owner_unit_id
         facts = selectors.health_record_facts(note=note)
     else:
