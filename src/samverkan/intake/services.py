@@ -1052,6 +1052,26 @@ def sender_child_search(
     return query, choices
 
 
+def sender_child_read(
+    *, actor: Actor, school_ids: frozenset[UUID], child_id: UUID
+) -> list[selectors.ChildChoice]:
+    """The child already chosen for a report or request (?barn= or the posted child), shown by
+    name on the form: an audited read when the child is one of the sender's pupils."""
+    with transaction.atomic():
+        chosen = selectors.sender_children(actor=actor, school_ids=school_ids, child_ids=[child_id])
+        if chosen:
+            audit.record(
+                actor=actor,
+                action=AuditAction.VIEW,
+                event="intake.form_child_viewed",
+                object_type="children.child",
+                object_id=str(child_id),
+                child_ids=[child_id],
+                details={"schools": sorted({str(c.school_id) for c in chosen})},
+            )
+    return chosen
+
+
 def request_consents_read(*, actor: Actor, child: Child, consent_ids: list[UUID]) -> None:
     """The request form shows the child's consents that can carry it (parties' names)."""
     with transaction.atomic():

@@ -196,10 +196,18 @@ SAMVERKAN_CONTACT_TARGET_SCHOOLS = 2
 
 # The audit chain's checkpoints are written outside the database (DESIGN principle 2).
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("SAMVERKAN_AUDIT_CHECKPOINT_DIR", DATA_DIR / "audit"))
+# The keyring that MACs audit entries, links and checkpoints: `id:key,id:key`, newest first (the
+# first signs, all verify); parsed and validated by samverkan.audit.keys. The keys never enter
+# the database. Required in production; dev.py falls back to AUDIT_KEY_FILE, test.py fixes one.
+AUDIT_KEYS = os.environ.get("SAMVERKAN_AUDIT_KEYS", "")
+AUDIT_KEY_FILE: Path | None = None
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Every audit checkpoint is also a log line (INFO), so the system log (journald/syslog) and
+    # a collector outside the machine keep a copy; see docs/runbooks/audit.md.
+    "loggers": {"samverkan.audit.checkpoint": {"level": "INFO"}},
 }

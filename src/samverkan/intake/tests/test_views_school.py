@@ -22,6 +22,7 @@ from django.utils import timezone
 from samverkan.access.roles import Role
 from samverkan.access.tests.factories import RoleAssignmentFactory, actor_of
 from samverkan.audit.models import AuditAction, AuditEvent
+from samverkan.audit.tests.conftest import refusals
 from samverkan.children.identity import generate_identity_number
 from samverkan.children.tests.factories import ChildFactory, EnrolmentFactory
 from samverkan.consent.models import Consent
@@ -112,7 +113,7 @@ def make_consent(
 
 
 def denials() -> int:
-    return AuditEvent.objects.filter(action=AuditAction.DENIED).count()
+    return refusals()
 
 
 # The entry page.
