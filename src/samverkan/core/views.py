@@ -1,7 +1,9 @@
 """Pages without personal data: health check, accessibility statement, CSRF failure."""
 
 import datetime
+import hmac
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -13,17 +15,32 @@ from samverkan.access.decisions import PUBLIC, policy
 ACCESSIBILITY_STATEMENT_DATE = datetime.date(2026, 11, 23)
 
 
+def _has_health_token(request: HttpRequest) -> bool:
+    """A monitor presenting SAMVERKAN_HEALTHZ_TOKEN as a bearer token (no database needed)."""
+    token = settings.SAMVERKAN_HEALTHZ_TOKEN
+    presented = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(presented.encode(), f"Bearer {token}".encode())
+
+
 @require_GET
 @policy(PUBLIC)
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 with the database status when the database answers, 503 when it does not."""
+    """200 when the database answers, 503 when it does not. Anonymous callers learn only up or
+    down; the database's state and vendor need a login or the health token. With the database
+    down a login cannot be checked, so then only the token shows the details."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+        down = {"status": "unavailable"}
+        if _has_health_token(request):
+            down["database"] = "down"
+        return JsonResponse(down, status=503)
+    up = {"status": "ok"}
+    if _has_health_token(request) or request.user.is_authenticated:
+        up |= {"database": "ok", "vendor": connection.vendor}
+    return JsonResponse(up)
 
 
 @require_GET

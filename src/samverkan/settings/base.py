@@ -185,6 +185,8 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("SAMVERKAN_FROM_EMAIL", "samverkan@localhost")
 # Links in notification e-mails start with this (e.g. "https://samverkan.example.se").
 SAMVERKAN_BASE_URL = os.environ.get("SAMVERKAN_BASE_URL", "")
+# A monitor presenting "Authorization: Bearer <token>" sees /healthz's details; empty: none does.
+SAMVERKAN_HEALTHZ_TOKEN = os.environ.get("SAMVERKAN_HEALTHZ_TOKEN", "")
 # About two schools per social worker in the intake group (R4.3).
 SAMVERKAN_CONTACT_TARGET_SCHOOLS = 2
 
