@@ -18,6 +18,7 @@ from samverkan.access.decisions import enforce, policy
 from samverkan.access.roles import Role
 from samverkan.children import policies as children_policies
 from samverkan.children import selectors as child_selectors
+from samverkan.core import uploads
 from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.organisations import selectors as org_selectors
@@ -243,6 +244,21 @@ def consent_form_pdf(request: HttpRequest, child_id: UUID, consent_id: UUID) -> 
     filename = f"samtycke-{timezone.localdate().isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+@policy(children_policies.can_search_children)
+def evidence_download(
+    request: HttpRequest, child_id: UUID, consent_id: UUID, confirmation_id: UUID | None = None
+) -> HttpResponse:
+    """The scan of the signed form, as a download only (checked and logged by the service)."""
+    stored = services.evidence_open(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        consent_id=consent_id,
+        confirmation_id=confirmation_id,
+    )
+    return uploads.attachment_response(stored, filename_stem="underlag")
 
 
 @require_GET
