@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samverkan.access.api_policy import api_policy
+from samverkan.core.api_common import ERROR_STATUSES
 from samverkan.core.errors import InvalidInput
 
 from . import policies, services
@@ -67,7 +68,7 @@ class ChildOut(Schema):
     notes: list[NoteOut]
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 @router.get("/", response={200: list[ChildSummaryOut], **ERRORS}, operation_id="child_search")

@@ -52,7 +52,14 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A forged or missing CSRF token: nothing is saved; say so in Swedish."""
+    """A forged or missing CSRF token: nothing is saved; say so in Swedish (on the API's paths
+    in its error shape)."""
+    if request.path.startswith("/api/"):
+        message = _(
+            "Anropet kunde inte tas emot eftersom säkerhetskontrollen (CSRF) misslyckades. "
+            "Ingenting har sparats. Skicka med X-CSRFToken och försök igen."
+        )
+        return JsonResponse({"code": "csrf_failed", "message": message, "details": {}}, status=403)
     return render(
         request,
         "403.html",
