@@ -28,6 +28,12 @@ class LoginView(auth_views.LoginView):
         context["timed_out"] = self.request.GET.get("timeout") == "1"
         return context
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error("__all__", "throttled"):
+            response.status_code = 429  # too early after earlier failures: try again later
+        return response
+
 
 LoginView.samverkan_policy = PUBLIC  # type: ignore[attr-defined]
 
