@@ -27,6 +27,8 @@ class ChildSummaryOut(Schema):
     identity_number_masked: str
     birth_year: int
     is_protected: bool
+    # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
+    protected: bool
 
 
 class GuardianOut(Schema):
@@ -61,6 +63,7 @@ class ChildOut(Schema):
     family_name: str
     identity_number: str
     protection_marking: str
+    protected: bool
     is_in_foster_care: bool
     address: str
     guardians: list[GuardianOut]
@@ -86,6 +89,7 @@ def child_search(request: HttpRequest, q: str) -> list[ChildSummaryOut]:
             identity_number_masked=c.masked_identity_number,
             birth_year=c.birth_date.year,
             is_protected=c.is_protected,
+            protected=c.is_protected,
         )
         for c in results
     ]
@@ -104,6 +108,7 @@ def child_get(request: HttpRequest, child_id: UUID) -> ChildOut:
         family_name=c.family_name,
         identity_number=c.identity_number,
         protection_marking=c.protection_marking,
+        protected=c.is_protected,
         is_in_foster_care=c.is_in_foster_care,
         address=ov.address,
         guardians=[

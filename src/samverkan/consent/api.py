@@ -39,6 +39,8 @@ class PartyOut(Schema):
 
 class ConsentOut(Schema):
     id: UUID
+    # Skyddad folkbokföring or sekretessmarkering: the parties name the child.
+    child_protected: bool
     purpose: str
     purpose_text: str
     state: str
@@ -124,6 +126,7 @@ def _out(view: selectors.ConsentView) -> ConsentOut:
     c = view.consent
     return ConsentOut(
         id=c.pk,
+        child_protected=c.child.is_protected,
         purpose=c.purpose,
         purpose_text=c.purpose_text,
         state=view.status.state,

@@ -103,6 +103,8 @@ class QueueRowOut(Schema):
     status: str
     child_id: UUID
     child_name: str
+    # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
+    child_protected: bool
     school: str
     received_at: datetime.datetime
     needs_protection_now: str
@@ -118,6 +120,8 @@ class ItemOut(Schema):
     version: int
     child_id: UUID
     child_name: str
+    # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
+    child_protected: bool
     school_id: UUID
     school: str
     received_at: datetime.datetime
@@ -264,6 +268,7 @@ def _item_out(item: IntakeItem) -> ItemOut:
         version=item.version,
         child_id=item.child_id,
         child_name=item.child.full_name,
+        child_protected=item.child.is_protected,
         school_id=item.school_id,
         school=item.school.name,
         received_at=item.received_at,
@@ -404,6 +409,7 @@ def queue_list(
             status=item.status,
             child_id=item.child_id,
             child_name=item.child.full_name,
+            child_protected=item.child.is_protected,
             school=item.school.name,
             received_at=item.received_at,
             needs_protection_now=item.needs_protection_now,
