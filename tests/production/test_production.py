@@ -35,6 +35,7 @@ from .units import BACKUP_DIR, INSTALLED_BIN, THIS_BIN, Unit, services
 SAMVERKAN = Path(sys.executable).parent / "samverkan"
 HOST = "samverkan.kommun.example"
 HTTPS = {"Host": HOST, "X-Forwarded-Proto": "https"}
+HEALTHZ_TOKEN = "monitor-" + "t" * 32
 COMMAND_TIMEOUT = 180
 START_TIMEOUT = 60
 STOP_TIMEOUT = 45
@@ -107,6 +108,7 @@ def installation(
     env = production_env(data_dir)
     port = _free_port()
     env["SAMVERKAN_BIND"] = f"127.0.0.1:{port}"
+    env["SAMVERKAN_HEALTHZ_TOKEN"] = HEALTHZ_TOKEN
     database_url = scratch_database("deploy")
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -198,7 +200,10 @@ def _every_unit_runs_in_the_foreground(installation: Installation) -> None:
         assert sender == web.pid, "READY=1 came from another process than the unit's main one"
         # gunicorn under production settings answers over "HTTPS" (the proxy's header).
         status, _, body = _wait_for_health(installation, web, log_path)
+        assert json.loads(body) == {"status": "ok"}  # anonymous: only up or down
         vendor = "postgresql" if "DATABASE_URL" in installation.env else "sqlite"
+        monitor = HTTPS | {"Authorization": f"Bearer {HEALTHZ_TOKEN}"}
+        status, _, body = installation.get("/healthz", monitor)
         assert json.loads(body) == {"status": "ok", "database": "ok", "vendor": vendor}
         status, _, _ = installation.get("/static/samverkan/samverkan.css", HTTPS)
         assert status == 200, "collectstatic's files are not served"

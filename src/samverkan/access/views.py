@@ -37,6 +37,12 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        if form.has_error("__all__", "throttled"):
+            # Too early after earlier failures: refused without checking the password, so no
+            # failure to log either (access.throttle).
+            response = super().form_invalid(form)
+            response.status_code = 429
+            return response
         typed = str(form.data.get("username", ""))
         if typed and form.data.get("password"):
             # django-axes marks the request when this attempt locked the account or it was locked.

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samverkan.access.api_policy import api_policy
+from samverkan.core.api_common import ERROR_STATUSES
 from samverkan.core.errors import InvalidInput
 
 from . import policies, services
@@ -26,6 +27,8 @@ class ChildSummaryOut(Schema):
     identity_number_masked: str
     birth_year: int
     is_protected: bool
+    # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
+    protected: bool
 
 
 class GuardianOut(Schema):
@@ -60,6 +63,7 @@ class ChildOut(Schema):
     family_name: str
     identity_number: str
     protection_marking: str
+    protected: bool
     is_in_foster_care: bool
     address: str
     guardians: list[GuardianOut]
@@ -67,7 +71,7 @@ class ChildOut(Schema):
     notes: list[NoteOut]
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 @router.get("/", response={200: list[ChildSummaryOut], **ERRORS}, operation_id="child_search")
@@ -85,6 +89,7 @@ def child_search(request: HttpRequest, q: str) -> list[ChildSummaryOut]:
             identity_number_masked=c.masked_identity_number,
             birth_year=c.birth_date.year,
             is_protected=c.is_protected,
+            protected=c.is_protected,
         )
         for c in results
     ]
@@ -103,6 +108,7 @@ def child_get(request: HttpRequest, child_id: UUID) -> ChildOut:
         family_name=c.family_name,
         identity_number=c.identity_number,
         protection_marking=c.protection_marking,
+        protected=c.is_protected,
         is_in_foster_care=c.is_in_foster_care,
         address=ov.address,
         guardians=[

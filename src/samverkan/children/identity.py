@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 __all__ = [
+    "HYPHENS",
     "IdentityNumber",
     "InvalidIdentityNumber",
     "generate_identity_number",
@@ -44,7 +45,8 @@ CENTURIES: Final = frozenset({"18", "19", "20"})
 COORDINATION_DAY_OFFSET: Final = 60
 
 # Hyphen-like characters people paste from word processors (en dash, minus sign, ...) count as '-'.
-_HYPHENS: Final = "-\u2010\u2011\u2012–\u2212"
+HYPHENS: Final = "-\u2010\u2011\u2012–\u2212"
+_HYPHENS: Final = HYPHENS
 # Horizontal whitespace only, so a match never spans lines in free text.
 _SPACES: Final = "[ \t\u00a0\u202f]*"
 _NUMBER_BODY: Final = (

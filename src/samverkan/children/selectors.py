@@ -15,11 +15,13 @@ from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
 
 from . import policies
-from .identity import InvalidIdentityNumber, parse_identity_number
+from .identity import HYPHENS, InvalidIdentityNumber, parse_identity_number
 from .models import Child, Enrolment, Guardianship, Note
 
 SEARCH_LIMIT = 50
-DIGITS = re.compile(r"^[\d\s+-]+$")
+# Text made only of digits, spaces, '+' and the dashes the identity parser accepts is taken for
+# an identity number (and explained when it is not a valid one), never for a name.
+DIGITS = re.compile(rf"^[\d\s+{re.escape(HYPHENS)}]+$")
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 services, rules and audit entries as the pages; errors as {"code", "message", "details"}."""
 
 import datetime
-from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from samverkan.access.api_policy import api_policy
 from samverkan.children import policies as children_policies
+from samverkan.core.api_common import ERROR_STATUSES, IDEMPOTENCY_KEY, request_id_from
 
 from . import selectors, services
 
@@ -22,10 +22,7 @@ class ErrorOut(Schema):
     details: dict[str, object]
 
 
-# A repeated request with the same key returns what the first one recorded.
-IDEMPOTENCY_KEY: Any = Header(None, alias="Idempotency-Key")  # type: ignore[type-arg]
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 class PartyOut(Schema):
@@ -42,6 +39,8 @@ class PartyOut(Schema):
 
 class ConsentOut(Schema):
     id: UUID
+    # Skyddad folkbokföring or sekretessmarkering: the parties name the child.
+    child_protected: bool
     purpose: str
     purpose_text: str
     state: str
@@ -127,6 +126,7 @@ def _out(view: selectors.ConsentView) -> ConsentOut:
     c = view.consent
     return ConsentOut(
         id=c.pk,
+        child_protected=c.child.is_protected,
         purpose=c.purpose,
         purpose_text=c.purpose_text,
         state=view.status.state,
@@ -185,7 +185,7 @@ def consent_create(
     request: HttpRequest,
     child_id: UUID,
     payload: ConsentIn,
-    idempotency_key: UUID | None = IDEMPOTENCY_KEY,
+    idempotency_key: str = IDEMPOTENCY_KEY,
 ) -> Status[CreatedOut]:
     """Record a consent. Repeating the request with the same Idempotency-Key returns the
     consent the first request recorded."""
@@ -201,7 +201,7 @@ def consent_create(
         valid_from=payload.valid_from,
         valid_to=payload.valid_to,
         parties=[services.PartyInput(**p.dict()) for p in payload.parties],
-        request_id=idempotency_key,
+        request_id=request_id_from(idempotency_key),
         proof=_proof(payload.evidence),
         recipients=(
             [(r.unit_id, r.role) for r in payload.recipients]

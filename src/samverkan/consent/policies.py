@@ -99,6 +99,21 @@ def can_confirm_consent(actor: Actor, facts: ConsentFacts) -> Decision:
     return Decision.allow("holder_social_services", grant=actor.grant_for(SOCIAL_SERVICES_ROLES))
 
 
+def can_open_evidence(actor: Actor, rel: ChildRelation, facts: ConsentFacts) -> Decision:
+    """The scan of a signed form names the child, the guardians and their signatures: those who
+    record consent about the child open it, and so does the holder who is to confirm the
+    consent on it. Teachers and everyone else see only that it exists."""
+    if facts.municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    recorder = can_record_consent(actor, rel)
+    if recorder:
+        return recorder
+    confirmer = can_confirm_consent(actor, facts)
+    if confirmer:
+        return confirmer
+    return Decision.deny("not_evidence_reader")
+
+
 def confirmations_waiting_for(actor: Actor) -> Q:
     """The filter twin of can_confirm_consent for the list of consents that wait for the
     actor's side (the state is checked per row by the selector, as it needs the parties)."""

@@ -85,6 +85,7 @@ class ConsentForm:
     municipality: str
     reference: str
     child_name: str
+    child_protected: bool
     child_given_name: str
     child_identity: str
     child_birth_date: datetime.date
@@ -115,6 +116,7 @@ def consent_form_build(*, child: Child, consent: Consent, today: datetime.date) 
         municipality=consent.municipality.name,
         reference=str(consent.pk)[:8].upper(),
         child_name=child.full_name,
+        child_protected=child.is_protected,
         child_given_name=child.given_name,
         child_identity=child.masked_identity_number,
         child_birth_date=child.birth_date,

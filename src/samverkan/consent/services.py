@@ -8,6 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from samverkan.audit.models import AuditAction
 from samverkan.children import selectors as child_selectors
 from samverkan.children.models import Child, Guardianship
 from samverkan.children.policies import ChildRelation
+from samverkan.core import uploads
 from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.notifications import services as notification_services
@@ -39,9 +41,6 @@ from .models import (
     EvidenceKind,
     RecordRelease,
 )
-
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 @dataclass(frozen=True)
@@ -170,7 +169,7 @@ def _confirmation_create(
         oral_how=proof.how.strip()[:200] if proof.kind == EvidenceKind.ORAL else "",
     )
     if evidence is not None:
-        confirmation.evidence.save(f"{consent.pk}-{side}-{evidence.name}", evidence, save=True)
+        confirmation.evidence.save(uploads.stored_name(evidence), evidence, save=True)
     return confirmation
 
 
@@ -236,11 +235,14 @@ def _notify_waiting(consent: Consent, sides: frozenset[str]) -> None:
 
 
 def _check_evidence(evidence: UploadedFile | None, errors: dict[str, list[str]]) -> None:
+    """The size as streamed and the type as the content shows it; the declared name and
+    Content-Type are ignored (samverkan.core.uploads)."""
     if evidence is None:
         return
-    if evidence.size is not None and evidence.size > MAX_EVIDENCE_BYTES:
+    if evidence.size is not None and evidence.size > uploads.max_upload_bytes():
         errors.setdefault("evidence", []).append(_("Filen är större än 10 MB."))
-    if evidence.content_type not in EVIDENCE_TYPES:
+        return
+    if uploads.detected_type(evidence) is None:
         errors.setdefault("evidence", []).append(_("Ladda upp underlaget som PDF, JPEG eller PNG."))
 
 
@@ -375,7 +377,7 @@ def _consent_record(
         request_id=request_id,
     )
     if evidence is not None:
-        consent.evidence.save(f"{consent.pk}-{evidence.name}", evidence, save=True)
+        consent.evidence.save(uploads.stored_name(evidence), evidence, save=True)
     consent.units.set(units)
     ConsentRecipient.objects.bulk_create(
         ConsentRecipient(consent=consent, unit_id=unit_id, role=role)
@@ -734,6 +736,38 @@ def consents_read(
         details={"consents": [str(v.consent.pk) for v in views]},
     )
     return child, relation, views
+
+
+@transaction.atomic
+def evidence_open(
+    *, actor: Actor, child_id: UUID, consent_id: UUID, confirmation_id: UUID | None = None
+) -> FieldFile:
+    """The stored scan of a consent (or of one side's confirmation), under the consent's policy:
+    an audited read. A consent of another child, tenant or without that file is NotFound."""
+    consent, facts = selectors.consent_for_confirmation(actor=actor, consent_id=consent_id)
+    if consent.child_id != child_id:
+        raise NotFound
+    relation = child_selectors.child_relation(child=consent.child)
+    decision = enforce(policies.can_open_evidence(actor, relation, facts))
+    stored: FieldFile = consent.evidence
+    if confirmation_id is not None:
+        confirmation = consent.confirmations.filter(pk=confirmation_id).first()
+        if confirmation is None:
+            raise NotFound
+        stored = confirmation.evidence
+    if not stored:
+        raise NotFound
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="consent.evidence_opened",
+        subject=consent,
+        child_ids=[consent.child_id],
+        grant=decision.grant,
+        purpose=decision.basis or decision.reason,
+        details={"confirmation": str(confirmation_id or "")},
+    )
+    return stored
 
 
 @transaction.atomic

@@ -15,6 +15,12 @@ urlpatterns = [
         name="party_withdraw",
     ),
     path("<uuid:consent_id>/blankett.pdf", views.consent_form_pdf, name="form_pdf"),
+    path("<uuid:consent_id>/underlag/", views.evidence_download, name="evidence"),
+    path(
+        "<uuid:consent_id>/underlag/<uuid:confirmation_id>/",
+        views.evidence_download,
+        name="confirmation_evidence",
+    ),
     path("utlamna/", views.record_release, name="release"),
     path("utlamnanden/<uuid:release_id>/aterta/", views.release_revoke, name="release_revoke"),
 ]

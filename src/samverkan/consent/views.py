@@ -19,7 +19,7 @@ from samverkan.access.decisions import enforce, policy
 from samverkan.access.roles import Role
 from samverkan.children import policies as children_policies
 from samverkan.children import selectors as child_selectors
-from samverkan.core import drafts
+from samverkan.core import drafts, uploads
 from samverkan.core.drafts import draft_form
 from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
@@ -260,6 +260,21 @@ def consent_form_pdf(request: HttpRequest, child_id: UUID, consent_id: UUID) -> 
     filename = f"samtycke-{timezone.localdate().isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+@policy(children_policies.can_search_children)
+def evidence_download(
+    request: HttpRequest, child_id: UUID, consent_id: UUID, confirmation_id: UUID | None = None
+) -> HttpResponse:
+    """The scan of the signed form, as a download only (checked and logged by the service)."""
+    stored = services.evidence_open(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        consent_id=consent_id,
+        confirmation_id=confirmation_id,
+    )
+    return uploads.attachment_response(stored, filename_stem="underlag")
 
 
 @require_GET

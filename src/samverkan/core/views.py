@@ -2,9 +2,11 @@
 error pages (a database that does not answer keeps what was posted)."""
 
 import datetime
+import hmac
 import sys
 import uuid
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
@@ -20,17 +22,32 @@ from . import drafts
 ACCESSIBILITY_STATEMENT_DATE = datetime.date(2026, 11, 23)
 
 
+def _has_health_token(request: HttpRequest) -> bool:
+    """A monitor presenting SAMVERKAN_HEALTHZ_TOKEN as a bearer token (no database needed)."""
+    token = settings.SAMVERKAN_HEALTHZ_TOKEN
+    presented = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(presented.encode(), f"Bearer {token}".encode())
+
+
 @require_GET
 @policy(PUBLIC)
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 with the database status when the database answers, 503 when it does not."""
+    """200 when the database answers, 503 when it does not. Anonymous callers learn only up or
+    down; the database's state and vendor need a login or the health token. With the database
+    down a login cannot be checked, so then only the token shows the details."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+        down = {"status": "unavailable"}
+        if _has_health_token(request):
+            down["database"] = "down"
+        return JsonResponse(down, status=503)
+    up = {"status": "ok"}
+    if _has_health_token(request) or request.user.is_authenticated:
+        up |= {"database": "ok", "vendor": connection.vendor}
+    return JsonResponse(up)
 
 
 @require_GET
@@ -42,7 +59,14 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A forged or missing CSRF token: nothing is saved; say so in Swedish."""
+    """A forged or missing CSRF token: nothing is saved; say so in Swedish (on the API's paths
+    in its error shape)."""
+    if request.path.startswith("/api/"):
+        message = _(
+            "Anropet kunde inte tas emot eftersom säkerhetskontrollen (CSRF) misslyckades. "
+            "Ingenting har sparats. Skicka med X-CSRFToken och försök igen."
+        )
+        return JsonResponse({"code": "csrf_failed", "message": message, "details": {}}, status=403)
     return render(
         request,
         "403.html",

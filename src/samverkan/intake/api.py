@@ -7,9 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from samverkan.access.api_policy import api_policy
+from samverkan.core.api_common import ERROR_STATUSES, IDEMPOTENCY_KEY, request_id_from
 
 from . import policies, selectors, services
 from .models import Consultation, IntakeItem, ItemKind, TriState
@@ -23,10 +24,7 @@ class ErrorOut(Schema):
     details: dict[str, object]
 
 
-# A repeated request with the same key returns what the first one recorded.
-IDEMPOTENCY_KEY: Any = Header(None, alias="Idempotency-Key")  # type: ignore[type-arg]
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,10 +41,10 @@ class ConsultationIn(Schema):
 class ReportIn(Schema):
     school_id: UUID
     child_id: UUID | None = None
-    observed: str = ""
-    situation: str = ""
-    needs_protection_now: str = ""
-    guardians_informed: str = ""
+    observed: str
+    situation: str
+    needs_protection_now: str
+    guardians_informed: str
     wants_feedback: bool = True
     reporter_phone: str = ""
     consultation_id: UUID | None = None
@@ -58,8 +56,8 @@ class ReportIn(Schema):
 class SupportRequestIn(Schema):
     school_id: UUID
     child_id: UUID | None = None
-    support_wished: str = ""
-    situation: str = ""
+    support_wished: str
+    situation: str
     consent_id: UUID | None = None
     guardians_informed: str = TriState.YES
     consultation_id: UUID | None = None
@@ -105,6 +103,8 @@ class QueueRowOut(Schema):
     status: str
     child_id: UUID
     child_name: str
+    # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
+    child_protected: bool
     school: str
     received_at: datetime.datetime
     needs_protection_now: str
@@ -120,6 +120,8 @@ class ItemOut(Schema):
     version: int
     child_id: UUID
     child_name: str
+    # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
+    child_protected: bool
     school_id: UUID
     school: str
     received_at: datetime.datetime
@@ -167,8 +169,8 @@ class AssignIn(Schema):
 
 
 class ProtectionIn(Schema):
-    protection_needed: bool | None = None
-    assessment: str = ""
+    protection_needed: bool
+    assessment: str
 
 
 class DecisionIn(Schema):
@@ -178,8 +180,8 @@ class DecisionIn(Schema):
 
 
 class ExtensionIn(Schema):
-    new_due: datetime.date | None = None
-    reason: str = ""
+    new_due: datetime.date
+    reason: str
     version: int | None = None
 
 
@@ -266,6 +268,7 @@ def _item_out(item: IntakeItem) -> ItemOut:
         version=item.version,
         child_id=item.child_id,
         child_name=item.child.full_name,
+        child_protected=item.child.is_protected,
         school_id=item.school_id,
         school=item.school.name,
         received_at=item.received_at,
@@ -309,7 +312,7 @@ def _item_out(item: IntakeItem) -> ItemOut:
 )
 @api_policy(policies.can_use_one_way_in)
 def consultation_submit(
-    request: HttpRequest, payload: ConsultationIn, idempotency_key: UUID | None = IDEMPOTENCY_KEY
+    request: HttpRequest, payload: ConsultationIn, idempotency_key: str = IDEMPOTENCY_KEY
 ) -> Status[ConsultationOut]:
     """Send an anonymous consultation (no identity of the child). An identity number in the
     question is refused (400, details.question); a possible full name needs names_confirmed."""
@@ -319,7 +322,7 @@ def consultation_submit(
         age_group=payload.age_group,
         question=payload.question,
         names_confirmed=payload.names_confirmed,
-        request_id=idempotency_key,
+        request_id=request_id_from(idempotency_key),
     )
     return Status(201, _consultation_out(consultation))
 
@@ -331,7 +334,7 @@ def consultation_submit(
 )
 @api_policy(policies.can_use_one_way_in)
 def report_submit(
-    request: HttpRequest, payload: ReportIn, idempotency_key: UUID | None = IDEMPOTENCY_KEY
+    request: HttpRequest, payload: ReportIn, idempotency_key: str = IDEMPOTENCY_KEY
 ) -> Status[SentOut]:
     """Send a report of concern (SoL 19 kap. 1 §). Repeating the request with the same
     Idempotency-Key returns the report the first request sent."""
@@ -347,7 +350,7 @@ def report_submit(
         wants_feedback=payload.wants_feedback,
         reporter_phone=payload.reporter_phone,
         consultation_id=payload.consultation_id,
-        request_id=idempotency_key,
+        request_id=request_id_from(idempotency_key),
         confirm_duplicate=payload.confirm_duplicate,
     )
     return Status(201, _sent_out(selectors.sent_view(item, _actor(request).user_id)))
@@ -360,7 +363,7 @@ def report_submit(
 )
 @api_policy(policies.can_use_one_way_in)
 def support_request_submit(
-    request: HttpRequest, payload: SupportRequestIn, idempotency_key: UUID | None = IDEMPOTENCY_KEY
+    request: HttpRequest, payload: SupportRequestIn, idempotency_key: str = IDEMPOTENCY_KEY
 ) -> Status[SentOut]:
     """Send a support request on a consent in force (R1.3)."""
     actor = _actor(request)
@@ -373,7 +376,7 @@ def support_request_submit(
         consent_id=payload.consent_id,
         guardians_informed=payload.guardians_informed,
         consultation_id=payload.consultation_id,
-        request_id=idempotency_key,
+        request_id=request_id_from(idempotency_key),
         confirm_duplicate=payload.confirm_duplicate,
     )
     return Status(201, _sent_out(selectors.sent_view(item, _actor(request).user_id)))
@@ -407,6 +410,7 @@ def queue_list(
             status=item.status,
             child_id=item.child_id,
             child_name=item.child.full_name,
+            child_protected=item.child.is_protected,
             school=item.school.name,
             received_at=item.received_at,
             needs_protection_now=item.needs_protection_now,
@@ -530,11 +534,14 @@ def note_add(
     request: HttpRequest,
     item_id: UUID,
     payload: NoteIn,
-    idempotency_key: UUID | None = IDEMPOTENCY_KEY,
+    idempotency_key: str = IDEMPOTENCY_KEY,
 ) -> Status[CreatedOut]:
     """Intake's working note (never shown to the school)."""
     note = services.intake_note_add(
-        actor=_actor(request), item_id=item_id, body=payload.body, request_id=idempotency_key
+        actor=_actor(request),
+        item_id=item_id,
+        body=payload.body,
+        request_id=request_id_from(idempotency_key),
     )
     return Status(201, CreatedOut(id=note.pk))
 

@@ -108,25 +108,24 @@ def child_field() -> forms.ChoiceField:
     )
 
 
+def _choice_label(c: ChildChoice) -> str:
+    label = f"{c.name} ({c.masked_identity_number})"
+    if c.protected:
+        label += f" – {_('Skyddade personuppgifter')}"
+    return label
+
+
 def child_choices(
     children: Iterable[ChildChoice], school_names: dict[UUID, str]
 ) -> list[tuple[str, Any]]:
     """An empty first option, then the children; grouped by school when there are several."""
     rows = list(children)
     empty: list[tuple[str, Any]] = [("", _("Välj barn"))]
-    label = "{name} ({number})"
     if len(school_names) <= 1:
-        return empty + [
-            (str(c.child_id), label.format(name=c.name, number=c.masked_identity_number))
-            for c in rows
-        ]
+        return empty + [(str(c.child_id), _choice_label(c)) for c in rows]
     groups: list[tuple[str, Any]] = []
     for school_id, school_name in school_names.items():
-        options = [
-            (str(c.child_id), label.format(name=c.name, number=c.masked_identity_number))
-            for c in rows
-            if c.school_id == school_id
-        ]
+        options = [(str(c.child_id), _choice_label(c)) for c in rows if c.school_id == school_id]
         if options:
             groups.append((school_name, options))
     return empty + groups

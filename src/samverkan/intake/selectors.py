@@ -504,6 +504,7 @@ class ChildChoice:
     child_id: UUID
     name: str
     masked_identity_number: str
+    protected: bool = False  # skyddad folkbokföring or sekretessmarkering
 
 
 def sender_children(
@@ -534,6 +535,7 @@ def sender_children(
                 row.child_id,
                 row.child.full_name,
                 row.child.masked_identity_number,
+                row.child.is_protected,
             )
         )
     return choices

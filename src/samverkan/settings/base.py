@@ -168,6 +168,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Uploads (consent evidence) live in the data directory, readable by the service user alone,
+# under generated names; they are served only through views that check policy and audit.
+MEDIA_ROOT = Path(os.environ.get("SAMVERKAN_MEDIA_ROOT", DATA_DIR / "media"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# The limit holds while the body streams (samverkan.core.uploads); the proxy refuses far more.
+SAMVERKAN_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "samverkan.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -191,6 +204,8 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("SAMVERKAN_FROM_EMAIL", "samverkan@localhost")
 # Links in notification e-mails start with this (e.g. "https://samverkan.example.se").
 SAMVERKAN_BASE_URL = os.environ.get("SAMVERKAN_BASE_URL", "")
+# A monitor presenting "Authorization: Bearer <token>" sees /healthz's details; empty: none does.
+SAMVERKAN_HEALTHZ_TOKEN = os.environ.get("SAMVERKAN_HEALTHZ_TOKEN", "")
 # About two schools per social worker in the intake group (R4.3).
 SAMVERKAN_CONTACT_TARGET_SCHOOLS = 2
 

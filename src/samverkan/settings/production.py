@@ -22,8 +22,6 @@ SECRET_KEY = os.environ["SAMVERKAN_SECRET_KEY"]
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 STATIC_ROOT = os.environ.get("SAMVERKAN_STATIC_ROOT", str(DATA_DIR / "static"))  # noqa: F405
 WHITENOISE_USE_FINDERS = False
-# Uploads (a consent's evidence) live beside the database's other data, never in the cwd.
-MEDIA_ROOT = os.environ.get("SAMVERKAN_MEDIA_ROOT", str(DATA_DIR / "media"))  # noqa: F405
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = os.environ.get("SAMVERKAN_SSL_REDIRECT", "1") == "1"

@@ -14,6 +14,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="samverkan-audit-"))
 # A fixed, public key: only tests use it.
 AUDIT_KEYS = "test:" + "dGVzdC1vbmx5LW5vdC1zZWNyZXQtYXVkaXQta2V5LTAwMDA="
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="samverkan-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

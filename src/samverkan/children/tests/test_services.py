@@ -85,6 +85,27 @@ def test_child_search_by_identity_number_logs_its_kind_not_the_number(world: Any
     assert number not in str(event.details) + event.object_id + event.purpose
 
 
+@pytest.mark.parametrize("dash", ["-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2212"])
+def test_child_search_accepts_every_dash_the_identity_parser_accepts(world: Any, dash: str) -> None:
+    actor = actor_of(world.users["principal"])
+    number = world.child1.identity_number
+
+    query, results = services.child_search(actor=actor, text=f"{number[:8]}{dash}{number[8:]}")
+
+    assert query.identity_digits == number
+    assert results == [world.child1]
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2013", "\u2212"])
+def test_child_search_with_any_dash_and_a_wrong_check_digit_explains(world: Any, dash: str) -> None:
+    actor = actor_of(world.users["principal"])
+
+    query, results = services.child_search(actor=actor, text=f"20150312{dash}1235")
+
+    assert results == []
+    assert query.error == "Kontrollsiffran stämmer inte. Kontrollera att du skrivit rätt."
+
+
 def test_child_search_with_an_invalid_number_explains_and_logs_nothing(world: Any) -> None:
     actor = actor_of(world.users["principal"])
 

@@ -339,10 +339,11 @@ def test_an_end_date_already_passed_is_refused(world: Any) -> None:
 def test_evidence_must_be_a_small_pdf_or_image(world: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    big = SimpleUploadedFile("x.exe", b"0" * (services.MAX_EVIDENCE_BYTES + 1), "application/x")
-    assert invalid(world, evidence=big)["evidence"] == [
-        "Filen är större än 10 MB.",
-        "Ladda upp underlaget som PDF, JPEG eller PNG.",
+    big = SimpleUploadedFile("x.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "application/pdf")
+    assert invalid(world, evidence=big)["evidence"] == ["Filen är större än 10 MB."]
+    exe = SimpleUploadedFile("x.pdf", b"MZ" + b"\0" * 100, "application/pdf")
+    assert invalid(world, evidence=exe)["evidence"] == [
+        "Ladda upp underlaget som PDF, JPEG eller PNG."
     ]
 
 
