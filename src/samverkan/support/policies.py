@@ -159,3 +159,15 @@ def can_record_outcome(actor: Actor, episode: EpisodeFacts) -> Decision:
     if grant is None or actor.user_id not in episode.member_user_ids:
         return Decision.deny("not_a_member")
     return Decision.allow(grant=grant)
+
+
+def can_repeat_step(actor: Actor, episode: EpisodeFacts) -> Decision:
+    """A repeated step (double submit, Back and resubmit) answers with what is recorded, but
+    only to the team's work lead or its staff in a team role: nobody else learns that a step
+    'succeeded'."""
+    if episode.municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    grant = actor.grant_for(TEAM_ROLES, frozenset({episode.team_id}))
+    if grant is None:
+        return Decision.deny("not_team_staff")
+    return Decision.allow(grant=grant)

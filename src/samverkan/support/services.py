@@ -203,6 +203,7 @@ def episode_accept(
     """The work lead accepts a request, chooses its type and assigns members (R0.7)."""
     episode, facts = selectors.episode_get_for_update(actor=actor, episode_id=episode_id)
     if episode.status == Episode.Status.ACCEPTED and episode.episode_type_id == episode_type_id:
+        enforce(policies.can_assign_members(actor, facts))  # the team's work lead
         return episode  # the same acceptance again (double submit, Back and resubmit)
     decision = enforce(policies.can_decide_request(actor, facts))
     _check_version(episode, version)
@@ -289,6 +290,7 @@ def episode_decline(
     """The work lead declines a request with a reason the sender sees (R0.7)."""
     episode, facts = selectors.episode_get_for_update(actor=actor, episode_id=episode_id)
     if episode.status == Episode.Status.DECLINED:
+        enforce(policies.can_repeat_step(actor, facts))
         return episode
     decision = enforce(policies.can_decide_request(actor, facts))
     _check_version(episode, version)
@@ -330,9 +332,9 @@ def member_assign(
 ) -> Episode:
     """The work lead adds a member of the team to an accepted or running episode."""
     episode, facts = selectors.episode_get_for_update(actor=actor, episode_id=episode_id)
+    decision = enforce(policies.can_assign_members(actor, facts))
     if user_id in facts.member_user_ids:
         return episode
-    decision = enforce(policies.can_assign_members(actor, facts))
     _check_version(episode, version)
     staff = {u.pk: (u, role) for u, role in selectors.team_members(team_id=episode.owner_unit_id)}
     if user_id not in staff:
@@ -356,9 +358,9 @@ def member_release(
 ) -> Episode:
     """The work lead releases a member; the member's access through the episode ends."""
     episode, facts = selectors.episode_get_for_update(actor=actor, episode_id=episode_id)
+    decision = enforce(policies.can_assign_members(actor, facts))
     if user_id not in facts.member_user_ids:
         return episode
-    decision = enforce(policies.can_assign_members(actor, facts))
     _check_version(episode, version)
     if facts.member_user_ids == frozenset({user_id}):
         raise EpisodeInvalid(
@@ -431,6 +433,7 @@ def episode_start(
     are recorded (R2.10); a time-limited type gets its planned end (R0.3)."""
     episode, facts = selectors.episode_get_for_update(actor=actor, episode_id=episode_id)
     if episode.status == Episode.Status.ACTIVE and episode.started_on == started_on:
+        enforce(policies.can_repeat_step(actor, facts))
         return episode
     decision = enforce(policies.can_start_episode(actor, facts))
     _check_version(episode, version)
@@ -527,6 +530,7 @@ def episode_end(
     7): the caseload relation counts only open episodes."""
     episode, facts = selectors.episode_get_for_update(actor=actor, episode_id=episode_id)
     if episode.status == Episode.Status.ENDED:
+        enforce(policies.can_repeat_step(actor, facts))
         return episode
     decision = enforce(policies.can_end_episode(actor, facts))
     _check_version(episode, version)

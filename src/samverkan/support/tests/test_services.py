@@ -327,3 +327,27 @@ def test_reading_an_episode_is_audited_with_its_children(sw: Any) -> None:
     entry = AuditEvent.objects.get(event="support.episode_viewed", object_id=str(ep.pk))
     assert entry.child_ids == [str(sw.world.child1.pk)]
     assert entry.purpose == "caseload"
+
+
+def test_a_repeated_step_answers_only_team_staff(sw: Any) -> None:
+    # Given an ended episode of the team
+    ep = sw.episodes["ended"]
+
+    # When the unit head above the team (sees it, is not team staff) repeats the end
+    # Then it is refused rather than answered as done; team staff get the recorded state
+    with pytest.raises(AccessDenied):
+        services.episode_end(
+            actor=actor_of(sw.users["unit_head"]),
+            episode_id=ep.pk,
+            ended_on=timezone.localdate(),
+            reason="other",
+            outcome=services.OutcomeInput(),
+        )
+    again = services.episode_end(
+        actor=actor_of(sw.users["team_worker"]),
+        episode_id=ep.pk,
+        ended_on=timezone.localdate(),
+        reason="other",
+        outcome=services.OutcomeInput(),
+    )
+    assert again.status == Episode.Status.ENDED
