@@ -155,6 +155,13 @@ class OutcomeFields(forms.Form):
     )
 
 
+class OutcomeForm(ActionForm, OutcomeFields):
+    """Correct the start outcomes of a running episode, or fill in the family's rating with
+    them on the screen; teachers record the school outcomes they own (R0.5)."""
+
+    prefix = "outcome"
+
+
 class StartForm(ActionForm, OutcomeFields):
     prefix = "start"
     started_on = _date(_("Startdatum"))

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<uuid:episode_id>/medarbetare/", views.assign, name="assign"),
     path("<uuid:episode_id>/starta/", views.start, name="start"),
     path("<uuid:episode_id>/avsluta/", views.end, name="end"),
+    path("<uuid:episode_id>/resultat/", views.outcome, name="outcome"),
 ]

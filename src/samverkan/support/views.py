@@ -21,7 +21,15 @@ from samverkan.core.errors import ConcurrentEdit
 
 from . import policies, selectors, services
 from .errors import EpisodeInvalid
-from .forms import AcceptForm, ActionForm, AssignForm, DeclineForm, EndForm, StartForm
+from .forms import (
+    AcceptForm,
+    ActionForm,
+    AssignForm,
+    DeclineForm,
+    EndForm,
+    OutcomeForm,
+    StartForm,
+)
 from .models import Episode
 
 
@@ -58,10 +66,24 @@ def _forms(page: selectors.EpisodePage, bound: ActionForm | None) -> dict[str, A
         ),
         "start": StartForm(initial={**initial, "started_on": today}),
         "end": EndForm(initial={**initial, "ended_on": today}),
+        "outcome": OutcomeForm(initial={**initial, **_outcome_initial(page)}),
     }
     if bound is not None and bound.prefix is not None:
         forms[bound.prefix] = bound
     return forms
+
+
+def _outcome_initial(page: selectors.EpisodePage) -> dict[str, Any]:
+    """The recorded start outcomes, so a correction starts from them."""
+    start = page.outcomes.get("start")
+    if start is None:
+        return {}
+    return {
+        "eligible_upper_secondary": start.eligible_upper_secondary,
+        "attendance_percent": start.attendance_percent,
+        "family_rating": start.family_rating,
+        "adults_work_or_study": start.adults_work_or_study,
+    }
 
 
 def _page(
@@ -83,6 +105,7 @@ def _page(
         "can_assign": policies.can_assign_members(actor, facts).allowed,
         "can_start": policies.can_start_episode(actor, facts).allowed,
         "can_end": policies.can_end_episode(actor, facts).allowed,
+        "can_record_outcome": policies.can_record_outcome(actor, facts).allowed,
         "Status": Episode.Status,
     }
     return render(request, "support/episode.html", context, status=status)
@@ -227,3 +250,20 @@ def end(request: HttpRequest, episode_id: UUID) -> HttpResponse:
         )
 
     return _act(request, episode_id, form, call, _("Insatsen är avslutad."))
+
+
+@require_POST
+@policy(policies.can_use_support)
+def outcome(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    form = OutcomeForm(request.POST)
+
+    def call() -> object:
+        return services.outcome_record(
+            actor=request.actor,  # type: ignore[attr-defined]
+            episode_id=episode_id,
+            phase="start",
+            outcome=_outcome(form.cleaned_data),
+            version=form.cleaned_data["version"],
+        )
+
+    return _act(request, episode_id, form, call, _("Resultaten är sparade."))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from samverkan.access.roles import Role
 from samverkan.children.tests.factories import ChildFactory, EnrolmentFactory
-from samverkan.support.models import Episode, EpisodeType
+from samverkan.support.models import Episode, EpisodeOutcome, EpisodeType
 from samverkan.support.tests.factories import episode
 
 
@@ -196,3 +196,25 @@ def test_episode_page_query_count(sw: Any, django_assert_num_queries: Any) -> No
         response = client.get(reverse("support:episode", args=[ep.pk]))
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("user", "status"),
+    [("team_teacher", 302), ("team_worker2", 403), ("teacher", 403), ("family_coordinator", 404)],
+)
+def test_who_records_outcomes_on_the_page(sw: Any, user: str, status: int) -> None:
+    ep = sw.episodes["active"]
+
+    response = _client(sw.users[user]).post(
+        reverse("support:outcome", args=[ep.pk]),
+        {
+            "outcome-version": str(ep.version),
+            "outcome-eligible_upper_secondary": "partly",
+            "outcome-attendance_percent": "81",
+            "outcome-adults_work_or_study": "yes",
+        },
+    )
+
+    assert response.status_code == status
+    recorded = EpisodeOutcome.objects.filter(episode=ep, phase="start").first()
+    assert (recorded is not None and recorded.attendance_percent == 81) is (status == 302)
