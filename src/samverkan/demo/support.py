@@ -29,6 +29,7 @@ from . import data
 
 BATCH_SIZE = 2000
 CLOSED_SHARE = 0.3  # ended or declined episodes, per open one
+MIN_OPEN = 12
 TRI = ("yes", "partly", "no", "unknown")
 
 
@@ -76,15 +77,20 @@ def build_support(
     # Ended and declined episodes for other children of 7–15.
     young = today.replace(year=today.year - 7)
     old = today.replace(year=today.year - 16)
+    # A small demo has few notes: enough open episodes that every state shows (MIN_OPEN).
+    extra = max(0, MIN_OPEN - len(plans))
     others = list(
         Child.objects.filter(
             municipality_id=municipality_id, birth_date__lte=young, birth_date__gt=old
         )
         .exclude(pk__in=opened)
         .order_by("pk")
-        .values_list("pk", flat=True)[: max(4, int(len(plans) * CLOSED_SHARE))]
+        .values_list("pk", flat=True)[: extra + max(4, int(len(plans) * CLOSED_SHARE))]
     )
-    for i, child_id in enumerate(others):
+    for i, child_id in enumerate(others[:extra]):
+        team = school_team if i % 2 else family_team
+        plans.append((child_id, team, "", today - datetime.timedelta(days=rng.randint(10, 60))))
+    for i, child_id in enumerate(others[extra:]):
         team = school_team if i % 2 else family_team
         closed: str = Episode.Status.DECLINED if i % 5 == 0 else Episode.Status.ENDED
         plans.append(
@@ -94,16 +100,20 @@ def build_support(
     subjects: list[EpisodeSubject] = []
     members: list[EpisodeMember] = []
     outcomes: list[EpisodeOutcome] = []
+    per_team: dict[UUID, int] = defaultdict(int)
     for index, (child_id, team, state, since) in enumerate(plans):
         is_school = team.pk == school_team.pk
+        # Counted per team, so even a small demo holds every type of both teams.
+        n = per_team[team.pk]
+        per_team[team.pk] += 1
         if is_school:
-            code = FOSTER_CARE if index % 9 == 0 else INTENSIVE
+            code = FOSTER_CARE if n % 9 == 1 else INTENSIVE
         else:
-            code = NETWORK if index % 3 == 0 else FAMILY
+            code = NETWORK if n % 3 == 1 else FAMILY
         episode_type = types[code]
         status: str = state or _open_status(index)
         started = since if status in (Episode.Status.ACTIVE, Episode.Status.ENDED) else None
-        if status == Episode.Status.ACTIVE and is_school and index % 7 == 0:
+        if status == Episode.Status.ACTIVE and is_school and code == INTENSIVE and n % 7 == 2:
             started = today - datetime.timedelta(weeks=14)  # past its 12 weeks
         weeks = episode_type.weeks_limit
         planned = started + datetime.timedelta(weeks=weeks) if started and weeks else None
