@@ -15,6 +15,7 @@ from samverkan.consent import selectors as consent_selectors
 from samverkan.intake import policies as intake_policies
 from samverkan.intake import selectors as intake_selectors
 from samverkan.organisations import selectors as org_selectors
+from samverkan.support import policies as support_policies
 
 from .decisions import AUTHENTICATED, PUBLIC, policy
 from .forms import LoginForm
@@ -91,6 +92,7 @@ def start(request: HttpRequest) -> HttpResponse:
     context["can_manage_routing"] = bool(intake_policies.can_manage_routing(actor))
     if actor.social_unit_ids and not actor.intake_unit_ids:
         context["caseload"] = child_services.caseload_read(actor=actor)
+        context["support_caseload"] = bool(support_policies.can_view_caseload(actor))
     # Consents naming the actor's units that wait for their side to confirm (principle 8).
     context["consents_waiting"] = consent_selectors.consents_waiting_count(actor=actor)
     context["is_intake"] = bool(actor.intake_unit_ids)

@@ -246,3 +246,22 @@ def test_demo_intake_has_routing_and_items_in_every_state(demo: services.DemoRes
     assert items.filter(protection_assessed_at__isnull=True).exists()
     assert items.filter(decided_at__isnull=False, feedback_given_at__isnull=False).exists()
     assert items.filter(status=IntakeItem.Status.IN_PROGRESS, decided_at__isnull=True).exists()
+
+
+def test_demo_holds_support_episodes_of_every_type_and_state(demo: services.DemoResult) -> None:
+    from samverkan.support.models import Episode, EpisodeMember, EpisodeOutcome
+
+    episodes = Episode.objects.all()
+
+    assert set(episodes.values_list("episode_type__code", flat=True)) == {
+        "intensive_school_social",
+        "family_coordination",
+        "network_work",
+        "foster_care_school",
+    }
+    assert set(episodes.values_list("status", flat=True)) == set(Episode.Status.values)
+    today = timezone.localdate()
+    assert episodes.filter(status="active", planned_end_on__lt=today).exists()  # past its limit
+    assert EpisodeMember.objects.filter(episode__status="active").exists()
+    assert EpisodeOutcome.objects.filter(phase="end", episode__status="ended").exists()
+    assert current_holders(data.SCHOOL_SOCIAL_TEAM, Role.WORK_LEAD) == 1
