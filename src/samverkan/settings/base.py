@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "samverkan.consent",
     "samverkan.notifications",
     "samverkan.intake",
+    "samverkan.plans",
     "samverkan.demo",
 ]
 
