@@ -41,6 +41,7 @@ class PlanConsent:
     named_sides: frozenset[str]
     confirmed_sides: frozenset[str]
     recipients: frozenset[tuple[UUID, str]]
+    label: str = ""  # how the forms list it: period and state
 
     @property
     def opens_plans(self) -> bool:

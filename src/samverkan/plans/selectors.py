@@ -47,6 +47,8 @@ def plan_consents(
             named_sides=frozenset(u.domain for u in v.consent.units.all()),
             confirmed_sides=frozenset(c.side for c in v.consent.confirmations.all()),
             recipients=frozenset((r.unit_id, r.role) for r in v.consent.recipients.all()),
+            label=f"{v.consent.get_purpose_display()} {v.consent.valid_from:%Y-%m-%d}–"
+            f"{v.consent.valid_to:%Y-%m-%d} ({v.state_label})",
         )
         for v in views
     )

@@ -225,8 +225,10 @@ def _plan_call(
     child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
     decision = enforce(policies.can_call_plan(actor, relation))
     own_unit_id, domain = _caller_unit(decision)
+    # The caller's organisation takes part; added last so that error keys keep the form's
+    # row numbers, and listed first (created_at) on the page.
     if own_unit_id not in {p.unit_id for p in participants}:
-        participants = [ParticipantInput(own_unit_id, actor.user_id), *participants]
+        participants = [*participants, ParticipantInput(own_unit_id, actor.user_id)]
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         _add(errors, "reason", _("Skriv varför SIP:en kallas."))
@@ -259,6 +261,7 @@ def _plan_call(
         consent_id=consent_id,
         request_id=request_id,
     )
+    now = timezone.now()
     PlanParticipant.objects.bulk_create(
         PlanParticipant(
             plan=plan,
@@ -266,7 +269,8 @@ def _plan_call(
             person_id=p.person_id,
             person_name="" if p.person_id else p.person_name.strip(),
             person_email=p.person_email.strip(),
-            created_at=timezone.now() + datetime.timedelta(microseconds=index),
+            created_at=now
+            + datetime.timedelta(microseconds=0 if p.unit_id == own_unit_id else index + 1),
         )
         for index, p in enumerate(participants)
     )
@@ -561,3 +565,30 @@ def plans_for_child_read(
         details={"plan_ids": [str(p.plan.pk) for p in plans]},
     )
     return child, plans, policies.can_call_plan(actor, relation)
+
+
+@transaction.atomic
+def plan_call_start(
+    *, actor: Actor, child_id: UUID
+) -> tuple[Child, tuple[policies.PlanConsent, ...]]:
+    """The child and its consents for the call form, if the actor may call a SIP. Audited."""
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    decision = enforce(policies.can_call_plan(actor, relation))
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="plan.call_form",
+        subject=child,
+        child_ids=[child.pk],
+        grant=decision.grant,
+    )
+    return child, selectors.plan_consents(child=child)
+
+
+@transaction.atomic
+def plan_edit_start(*, actor: Actor, plan_id: UUID) -> selectors.PlanContext:
+    """The plan for its edit form, if the actor may write it. Audited as plan.viewed."""
+    context = selectors.plan_get_visible(actor=actor, plan_id=plan_id)
+    decision = enforce(policies.can_edit_plan(actor, context.facts, context.consents))
+    _audit(actor, AuditAction.VIEW, "plan.viewed", context.plan, decision, {"form": "edit"})
+    return context

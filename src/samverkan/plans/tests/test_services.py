@@ -92,10 +92,10 @@ def test_bad_input_saves_nothing_and_names_each_field(world: Any) -> None:
 
     details = error.value.details
     assert "reason" in details
-    assert "participants-1-person" in details  # the teacher does not work in the team
-    assert "participants-2-person_name" in details
-    assert "participants-2-person_email" in details
-    assert "participants-3-unit" in details  # another tenant's school
+    assert "participants-0-person" in details  # the teacher does not work in the team
+    assert "participants-1-person_name" in details
+    assert "participants-1-person_email" in details
+    assert "participants-2-unit" in details  # another tenant's school
     assert not CoordinatedPlan.objects.exists()
     assert not AuditEvent.objects.filter(event="plan.called").exists()
 
