@@ -454,7 +454,7 @@ def consents_for_request(*, child: Child, school_id: UUID) -> list[Any]:
         a.consent_id
         for a in active
         if a.purpose in (ConsentPurpose.SUPPORT_REQUEST, ConsentPurpose.INFORMATION_EXCHANGE)
-        and a.allows(from_domain=SecrecyDomain.SCHOOL, to_domain=SecrecyDomain.SOCIAL_SERVICES)
+        and a.opens(from_domain=SecrecyDomain.SCHOOL, to_domain=SecrecyDomain.SOCIAL_SERVICES)
         and school_id in a.covered_units(relation.current_school_ids)
     }
     return [v for v in views if v.consent.pk in usable]

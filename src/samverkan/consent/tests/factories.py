@@ -30,6 +30,7 @@ def give_consent(
     confirmed: Iterable[str] = BOTH_SIDES,
     recipients: Iterable[tuple[Any, str]] | None = None,
     purpose: str = "information_exchange",
+    purpose_text: str = "Samordna stödet.",
 ) -> Consent:
     """A consent in force: every custodial guardian and the child consent, in writing; each side
     in `confirmed` has confirmed it; `recipients` as (unit, role), else the purpose's defaults."""
@@ -39,7 +40,7 @@ def give_consent(
         municipality=child.municipality,
         child=child,
         purpose=purpose,
-        purpose_text="Samordna stödet.",
+        purpose_text=purpose_text,
         categories=sorted(categories),
         direction=direction,
         follows_child=follows_child,

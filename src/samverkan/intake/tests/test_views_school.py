@@ -23,7 +23,8 @@ from samverkan.access.tests.factories import RoleAssignmentFactory, actor_of
 from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.children.identity import generate_identity_number
 from samverkan.children.tests.factories import ChildFactory, EnrolmentFactory
-from samverkan.consent.models import Consent, ConsentParty, ConsentPurpose
+from samverkan.consent.models import Consent
+from samverkan.consent.tests import factories as consent_factories
 from samverkan.core.models import RecordCategory
 from samverkan.intake import services
 from samverkan.intake.models import Consultation, IntakeItem, Supplement
@@ -93,39 +94,19 @@ def make_report(world: Any, user: str = "principal", **changes: Any) -> IntakeIt
     return services.report_submit(actor=actor_of(world.users[user]), **values)
 
 
-def make_consent(world: Any, child: Any = None) -> Consent:
-    """A consent in force for child1 that lets school1 share with social services."""
-    child = child or world.child1
-    consent = Consent.objects.create(
-        municipality=world.a,
-        child=child,
-        purpose=ConsentPurpose.INFORMATION_EXCHANGE,
-        purpose_text="Samordnat stöd från skolsocialt team",
-        categories=[RecordCategory.SCHOOL_SITUATION, RecordCategory.SOCIAL_SITUATION],
-        direction="both",
-        valid_from=TODAY - datetime.timedelta(days=10),
-        valid_to=TODAY + datetime.timedelta(days=200),
+def make_consent(
+    world: Any, child: Any = None, confirmed: tuple[str, ...] = ("school",)
+) -> Consent:
+    """A consent in force for child1 that lets school1 share with social services; the school
+    recorded it, so its own direction is confirmed (DESIGN principle 8)."""
+    return consent_factories.give_consent(
+        child=child or world.child1,
+        units=(world.school1, world.intake, world.team),
         recorded_by=world.users["counsellor"],
+        categories=[RecordCategory.SCHOOL_SITUATION, RecordCategory.SOCIAL_SITUATION],
+        confirmed=confirmed,
+        purpose_text="Samordnat stöd från skolsocialt team",
     )
-    consent.units.set((world.school1, world.intake, world.team))
-    for guardianship in child.guardianships.filter(has_custody=True):
-        ConsentParty.objects.create(
-            consent=consent,
-            kind=ConsentParty.Kind.GUARDIAN,
-            guardian=guardianship.guardian,
-            answer=ConsentParty.Answer.GIVEN,
-            form="written",
-            given_on=TODAY,
-        )
-    ConsentParty.objects.create(
-        consent=consent,
-        kind=ConsentParty.Kind.CHILD,
-        answer=ConsentParty.Answer.GIVEN,
-        form="oral",
-        oral_received_by="Kim Kurator",
-        given_on=TODAY,
-    )
-    return consent
 
 
 def denials() -> int:
@@ -908,3 +889,14 @@ def test_lists_of_children_on_the_school_side_are_audited(login: Any, world: Any
     client.get(reverse("intake:request_new") + f"?skola={world.school1.pk}&barn={world.child1.pk}")
     viewed = AuditEvent.objects.get(event="intake.request_consents_viewed")
     assert viewed.child_ids == [str(world.child1.pk)]
+
+
+def test_a_consent_only_social_services_confirmed_cannot_carry_the_schools_request(
+    world: Any,
+) -> None:
+    # The holder discloses (DESIGN principle 8): the school sends only on a consent it confirmed.
+    make_consent(world, confirmed=("social_services",))
+    assert services.consents_for_request(child=world.child1, school_id=world.school1.pk) == []
+    confirmed = make_consent(world)
+    usable = services.consents_for_request(child=world.child1, school_id=world.school1.pk)
+    assert [v.consent.pk for v in usable] == [confirmed.pk]
