@@ -233,3 +233,62 @@ def consent_choices(consents: Iterable[policies.PlanConsent]) -> list[tuple[UUID
     return [
         (c.consent_id, c.label) for c in consents if c.purpose == ConsentPurpose.COORDINATED_PLAN
     ]
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self) -> None:
+        super().__init__(format="%H:%M")
+
+
+class MeetingForm(ServiceErrorsMixin, forms.Form):
+    on = _date(str(_("Datum")))
+    starts_at = forms.TimeField(
+        label=_("Börjar klockan"),
+        widget=TimeInput(),
+        error_messages={
+            "required": _("Ange när mötet börjar."),
+            "invalid": _("Ange tiden som tt:mm, till exempel 13:30."),
+        },
+    )
+    ends_at = forms.TimeField(
+        label=_("Slutar klockan"),
+        widget=TimeInput(),
+        error_messages={
+            "required": _("Ange när mötet slutar."),
+            "invalid": _("Ange tiden som tt:mm, till exempel 14:30."),
+        },
+    )
+    place = forms.CharField(
+        label=_("Plats"),
+        max_length=300,
+        help_text=_(
+            "För ett barn med skyddade personuppgifter skickas platsen bara till de deltagande "
+            "verksamheternas egen personal."
+        ),
+        error_messages={"required": _("Ange var mötet hålls.")},
+    )
+    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def moments(self) -> tuple[Any, Any]:
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        return (
+            timezone.make_aware(datetime.combine(data["on"], data["starts_at"]), tz),
+            timezone.make_aware(datetime.combine(data["on"], data["ends_at"]), tz),
+        )
+
+
+class DownloadCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Kod"),
+        max_length=12,
+        help_text=_("Koden har du fått separat av den som kallade till mötet."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": _("Ange koden.")},
+    )

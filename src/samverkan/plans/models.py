@@ -180,3 +180,84 @@ class PlanIntervention(BaseModel):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+class PlanMeeting(BaseModel):
+    """A SIP meeting the participants are invited to by e-mail with a calendar file."""
+
+    plan = models.ForeignKey(CoordinatedPlan, on_delete=models.PROTECT, related_name="meetings")
+    starts_at = models.DateTimeField(_("börjar"))
+    ends_at = models.DateTimeField(_("slutar"))
+    place = models.CharField(_("plats"), max_length=300)
+    created_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+    request_id = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["plan", "starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="plan_meeting_order"
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "request_id"],
+                condition=Q(request_id__isnull=False),
+                name="plan_meeting_unique_request",
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_at"], name="plan_meeting_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class PlanSending(BaseModel):
+    """Every sending about a SIP: what was sent to whom and when (issue 13). Written by the
+    task that sends, in the same transaction, so a sending is recorded exactly once."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("Kallelse")
+        REMINDER = "reminder", _("Påminnelse före möte")
+        FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Påminnelse om försenad uppföljning")
+        DOWNLOAD_LINK = "download_link", _("Länk till planen")
+
+    plan = models.ForeignKey(CoordinatedPlan, on_delete=models.PROTECT, related_name="sendings")
+    meeting = models.ForeignKey(
+        PlanMeeting, on_delete=models.PROTECT, null=True, blank=True, related_name="sendings"
+    )
+    participant = models.ForeignKey(
+        PlanParticipant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("slag"), max_length=20, choices=Kind.choices)
+    email = models.EmailField(_("till"))
+    # What the message carried: a calendar file, the meeting place, a link (never child data).
+    contents = models.JSONField(default=dict)
+    # The follow-up date an overdue reminder was about (one reminder per date).
+    about_on = models.DateField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("skickat"))
+
+    class Meta:
+        ordering = ["plan", "sent_at", "id"]
+        indexes = [models.Index(fields=["plan", "kind"], name="plan_sending_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email}"
+
+
+class PlanDownload(BaseModel):
+    """An expiring, single-use link to the plan's PDF for an outside participant; the code is
+    given to them separately (by phone), so the e-mail alone opens nothing."""
+
+    plan = models.ForeignKey(CoordinatedPlan, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(PlanParticipant, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"download {self.pk}"

@@ -14,4 +14,11 @@ urlpatterns = [
     path("sip/<uuid:plan_id>/samtycke/", views.plan_consent_link, name="consent_link"),
     path("sip/<uuid:plan_id>/historik/", views.plan_history, name="history"),
     path("sip/<uuid:plan_id>/sip.pdf", views.plan_pdf, name="pdf"),
+    path("sip/<uuid:plan_id>/moten/", views.meeting_schedule, name="meeting"),
+    path(
+        "sip/<uuid:plan_id>/lankar/<uuid:participant_id>/",
+        views.download_link,
+        name="download_link",
+    ),
+    path("sip/hamta/<str:token>/", views.download, name="download"),
 ]

@@ -11,19 +11,21 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.access.decisions import policy
+from samverkan.access.decisions import PUBLIC, policy
 from samverkan.children import policies as children_policies
 from samverkan.core.errors import ConcurrentEdit
 
-from . import diff, policies, reports, selectors, services
+from . import diff, meetings, policies, reports, selectors, services
 from .errors import PlanConsentMissing, PlanFrozen, PlanInvalid
 from .forms import (
     GOAL_ROWS,
     INTERVENTION_ROWS,
     AgreeForm,
     ConsentLinkForm,
+    DownloadCodeForm,
     GoalForm,
     InterventionForm,
+    MeetingForm,
     PlanCallForm,
     PlanForm,
     add_row_errors,
@@ -108,7 +110,9 @@ def _detail(
     *,
     agree_form: AgreeForm | None = None,
     link_form: ConsentLinkForm | None = None,
+    meeting_form: MeetingForm | None = None,
     conflict: str = "",
+    link_code: str = "",
     status: int = 200,
 ) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
@@ -136,7 +140,12 @@ def _detail(
         "show_link": plan.consent_id is None and bool(can_edit),
         "agree_form": agree_form,
         "link_form": link_form,
+        "meeting_form": meeting_form or MeetingForm(),
+        "meetings": list(plan.meetings.order_by("starts_at", "pk")[:50]),
+        "sendings": meetings.sendings_of(plan=plan),
+        "outside": [p for p in plan.participants.all() if p.is_outside and p.person_email],
         "conflict": conflict,
+        "link_code": link_code,
     }
     return render(request, "plans/plan_detail.html", page, status=status)
 
@@ -340,4 +349,75 @@ def plan_pdf(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="sip.pdf"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@policy(STAFF)
+def meeting_schedule(request: HttpRequest, plan_id: UUID) -> HttpResponse:
+    """Boka möte: the invitations go out by e-mail with a calendar file."""
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        starts_at, ends_at = form.moments()
+        try:
+            meetings.meeting_schedule(
+                actor=request.actor,  # type: ignore[attr-defined]
+                plan_id=plan_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                place=form.cleaned_data["place"],
+                request_id=form.cleaned_data["request_id"],
+            )
+        except PlanInvalid as error:
+            form.add_service_errors(error.details)
+        else:
+            messages.success(request, _("Mötet är bokat. Kallelserna skickas med e-post."))
+            return redirect("plans:detail", plan_id=plan_id)
+    return _detail(request, plan_id, meeting_form=form, status=400)
+
+
+@require_POST
+@policy(STAFF)
+def download_link(request: HttpRequest, plan_id: UUID, participant_id: UUID) -> HttpResponse:
+    """Skicka länk: the link goes by e-mail, the code is shown here once to give by phone."""
+    try:
+        link = meetings.download_link_create(
+            actor=request.actor,  # type: ignore[attr-defined]
+            plan_id=plan_id,
+            participant_id=participant_id,
+        )
+    except PlanInvalid as error:
+        first = next(iter(error.details.values()), [str(error.message)])
+        return _detail(request, plan_id, conflict=first[0], status=400)
+    return _detail(request, plan_id, link_code=link.code)
+
+
+@require_http_methods(["GET", "POST"])
+@policy(PUBLIC)
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    """The outside participant's single-use download: the code from the phone call opens the
+    plan's PDF once. Every refusal looks the same, so a link reveals nothing."""
+    form = DownloadCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                _plan, pdf = meetings.download_fetch(token=token, code=form.cleaned_data["code"])
+            except meetings.DownloadRefused:
+                form.add_error(
+                    "code",
+                    _(
+                        "Länken eller koden gäller inte. Länken fungerar en gång, under en "
+                        "begränsad tid. Be den som kallade till mötet om en ny."
+                    ),
+                )
+            else:
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = 'attachment; filename="sip.pdf"'
+                response["Cache-Control"] = "no-store"
+                return response
+    response = render(request, "plans/download.html", {"form": form}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
     return response

@@ -21,8 +21,9 @@ from samverkan.plans.tests.factories import called_sip, content, region_of
 # Session, user and actor (3); the plan with its participants, versions, goals and
 # interventions (5); the child's consents with parties, units, confirmations, recipients,
 # custodians and rule overrides (7); the audited read (savepoint, insert, release: 3); the
-# header's notification count (1). Flat in the number of participants, goals and versions.
-DETAIL_QUERIES = 19
+# header's notification count (1); the meetings and what was sent (2). Flat in the number of
+# participants, goals, versions, meetings and sendings.
+DETAIL_QUERIES = 21
 
 
 @pytest.fixture
