@@ -24,7 +24,7 @@ from samverkan.core.errors import ConcurrentEdit, NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.organisations.models import Unit
 
-from . import policies, selectors
+from . import chronology, policies, selectors
 from .errors import PlanConsentMissing, PlanFrozen, PlanInvalid
 from .models import CoordinatedPlan, PlanGoal, PlanIntervention, PlanParticipant, PlanVersion
 
@@ -592,3 +592,21 @@ def plan_edit_start(*, actor: Actor, plan_id: UUID) -> selectors.PlanContext:
     decision = enforce(policies.can_edit_plan(actor, context.facts, context.consents))
     _audit(actor, AuditAction.VIEW, "plan.viewed", context.plan, decision, {"form": "edit"})
     return context
+
+
+@transaction.atomic
+def chronology_read(
+    *, actor: Actor, child_id: UUID, kinds: frozenset[str] = frozenset()
+) -> tuple[Child, list["chronology.Entry"]]:
+    """The child's chronology as the actor may see it. Audited as child.chronology."""
+    child, _relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    entries = chronology.chronology(actor=actor, child=child, kinds=kinds)
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="child.chronology",
+        subject=child,
+        child_ids=[child.pk],
+        details={"entries": len(entries), "kinds": sorted(kinds)},
+    )
+    return child, entries

@@ -8,6 +8,7 @@ app_name = "plans"
 urlpatterns = [
     path("barn/<uuid:child_id>/sip/", views.plan_list, name="list"),
     path("barn/<uuid:child_id>/sip/ny/", views.plan_call, name="call"),
+    path("barn/<uuid:child_id>/kronologi/", views.child_chronology, name="chronology"),
     path("sip/<uuid:plan_id>/", views.plan_detail, name="detail"),
     path("sip/<uuid:plan_id>/andra/", views.plan_edit, name="edit"),
     path("sip/<uuid:plan_id>/overenskommen/", views.plan_agree, name="agree"),

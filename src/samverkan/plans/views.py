@@ -15,7 +15,7 @@ from samverkan.access.decisions import PUBLIC, policy
 from samverkan.children import policies as children_policies
 from samverkan.core.errors import ConcurrentEdit
 
-from . import diff, meetings, policies, reports, selectors, services
+from . import chronology, diff, meetings, policies, reports, selectors, services
 from .errors import PlanConsentMissing, PlanFrozen, PlanInvalid
 from .forms import (
     GOAL_ROWS,
@@ -421,3 +421,21 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@require_GET
+@policy(STAFF)
+def child_chronology(request: HttpRequest, child_id: UUID) -> HttpResponse:
+    """Barnets kronologi, filtered by kind (?slag=report&slag=plan); printable."""
+    kinds = frozenset(k for k in request.GET.getlist("slag") if k in chronology.KIND_LABELS)
+    child, entries = services.chronology_read(
+        actor=request.actor,  # type: ignore[attr-defined]
+        child_id=child_id,
+        kinds=kinds,
+    )
+    page = {
+        "child": child,
+        "entries": entries,
+        "kinds": [(k, label, k in kinds) for k, label in chronology.KIND_LABELS.items()],
+    }
+    return render(request, "plans/chronology.html", page)

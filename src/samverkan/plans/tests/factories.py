@@ -98,3 +98,16 @@ def content(world: Any, region: Unit, *, goal: str = "Eleven går i skolan varje
         guardians_view="Vi vill att skolan och socialtjänsten pratar med varandra.",
         next_follow_up_on=today + datetime.timedelta(days=30),
     )
+
+
+def agreed_sip(world: Any) -> Sip:
+    """called_sip with version 1 written by the counsellor and agreed with the family."""
+    sip = called_sip(world)
+    actor = actor_of(world.users["counsellor"])
+    services.plan_save(
+        actor=actor, plan_id=sip.plan.pk, expected_version=1, content=content(world, sip.region)
+    )
+    services.plan_agree(
+        actor=actor, plan_id=sip.plan.pk, expected_version=2, attendees="Alla", family_agreed=True
+    )
+    return sip

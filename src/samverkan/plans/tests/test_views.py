@@ -16,7 +16,7 @@ from samverkan.access.tests.factories import actor_of
 from samverkan.audit.models import AuditEvent
 from samverkan.plans import services
 from samverkan.plans.models import CoordinatedPlan, PlanVersion
-from samverkan.plans.tests.factories import called_sip, content, region_of
+from samverkan.plans.tests.factories import agreed_sip, called_sip, content, region_of
 
 # Session, user and actor (3); the plan with its participants, versions, goals and
 # interventions (5); the child's consents with parties, units, confirmations, recipients,
@@ -38,18 +38,6 @@ def login(client: Client, world: Any) -> Callable[[str], Client]:
 
 def detail_url(plan: CoordinatedPlan) -> str:
     return reverse("plans:detail", kwargs={"plan_id": plan.pk})
-
-
-def _agreed(world: Any) -> Any:
-    sip = called_sip(world)
-    actor = actor_of(world.users["counsellor"])
-    services.plan_save(
-        actor=actor, plan_id=sip.plan.pk, expected_version=1, content=content(world, sip.region)
-    )
-    services.plan_agree(
-        actor=actor, plan_id=sip.plan.pk, expected_version=2, attendees="Alla", family_agreed=True
-    )
-    return sip
 
 
 def test_counsellor_calls_a_sip_through_the_form(login: Any, world: Any) -> None:
@@ -108,7 +96,7 @@ def test_teacher_cannot_open_the_call_form(login: Any, world: Any) -> None:
 
 
 def test_the_plan_page_shows_goals_interventions_and_responsibility(login: Any, world: Any) -> None:
-    sip = _agreed(world)
+    sip = agreed_sip(world)
 
     page = login("team_worker").get(detail_url(sip.plan)).content.decode()
 
@@ -134,7 +122,7 @@ def test_who_is_outside_the_consent_gets_not_found(login: Any, world: Any, user:
 def test_edit_an_agreed_plan_makes_version_two_and_history_shows_the_change(
     login: Any, world: Any
 ) -> None:
-    sip = _agreed(world)
+    sip = agreed_sip(world)
     client = login("counsellor")
     edit = reverse("plans:edit", kwargs={"plan_id": sip.plan.pk})
     page = client.get(edit).content.decode()
@@ -240,7 +228,7 @@ def test_agree_form_without_the_family_keeps_what_was_typed(login: Any, world: A
 
 
 def test_the_pdf_holds_goals_interventions_responsible_and_time(login: Any, world: Any) -> None:
-    sip = _agreed(world)
+    sip = agreed_sip(world)
 
     response = login("team_worker").get(reverse("plans:pdf", kwargs={"plan_id": sip.plan.pk}))
 
@@ -267,7 +255,7 @@ def test_the_pdf_holds_goals_interventions_responsible_and_time(login: Any, worl
 def test_plan_page_query_count_is_pinned(
     login: Any, world: Any, django_assert_num_queries: Any
 ) -> None:
-    sip = _agreed(world)
+    sip = agreed_sip(world)
     client = login("team_worker")
 
     with django_assert_num_queries(DETAIL_QUERIES):
