@@ -22,14 +22,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-## demo: create .venv, install, migrate SQLite, load the demo municipality once, serve it.
+## demo: create .venv, install, migrate SQLite, load the demo municipality once, serve it under
+## gunicorn with the task worker beside it (e-mails print in the terminal), as production runs.
 demo: $(STAMP)
 	@mkdir -p $(DATA_DIR)
 	$(BIN)/samverkan migrate --noinput -v 0
 	$(BIN)/samverkan load_demo --children $(CHILDREN) --seed $(SEED) --if-empty
 	$(BIN)/samverkan demo_logins
 	@echo "Samverkan: http://127.0.0.1:$(PORT)/  (stop with Ctrl+C)"
-	$(BIN)/samverkan runserver 127.0.0.1:$(PORT) --noreload
+	DJANGO_SETTINGS_MODULE=samverkan.settings.dev $(BIN)/samverkan serve --bind 127.0.0.1:$(PORT) --workers 2 --with-worker
 
 ## lint: ruff, mypy and a check that no migration is missing.
 lint: $(STAMP)

@@ -458,6 +458,9 @@ def measure(*, requests: int, warmup: int, seed: int, profile: int) -> dict[str,
             "reporter_phone": "070-174 06 42",
             "consultation": "",
             "request_id": str(uuid.uuid4()),
+            # Random children and texts repeat now and then: past the duplicate warning (the
+            # lookup runs either way, so the figures still include it).
+            "confirm_duplicate": "1",
         }
 
     def submit_service(fields: dict[str, str]) -> Any:
@@ -472,6 +475,7 @@ def measure(*, requests: int, warmup: int, seed: int, profile: int) -> dict[str,
             wants_feedback=True,
             reporter_phone=fields["reporter_phone"],
             request_id=uuid.UUID(fields["request_id"]),
+            confirm_duplicate=True,
         )
 
     def get(client: Any, url: str) -> Callable[[Any], int]:

@@ -5,9 +5,21 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samverkan.settings.dev")
+    # `serve` is the production server; every other command defaults to the dev settings.
+    serving = sys.argv[1:2] == ["serve"]
+    os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE",
+        "samverkan.settings.production" if serving else "samverkan.settings.dev",
+    )
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018 (loads the settings: refuse here, not in a traceback)
+    except ImproperlyConfigured as error:
+        sys.exit(f"samverkan: {error}")
     execute_from_command_line(sys.argv)
 
 

@@ -33,3 +33,4 @@ urlpatterns = [
 
 handler403 = "samverkan.core.views.permission_denied"
 handler404 = "samverkan.core.views.page_not_found"
+handler500 = "samverkan.core.views.server_error"

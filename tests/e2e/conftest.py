@@ -21,11 +21,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -48,6 +48,10 @@ INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium"
 SAMVERKAN = Path(sys.executable).parent / "samverkan"
 COMMAND_TIMEOUT = 300
 STARTUP_TIMEOUT = 60
+STOP_TIMEOUT = 60
+# The server: gunicorn under the dev settings (static files from the finders), two web
+# workers, and the task worker beside it.
+SERVE_ARGS = ["serve", "--workers", "2", "--with-worker"]
 # axe impacts that fail a test; "minor" and "moderate" findings are reported, not failed.
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 
@@ -188,21 +192,54 @@ def _get_status(url: str) -> int:
         return int(error.code)
 
 
-def _postgres_database(url: str, worker: str) -> tuple[str, str, str]:
-    """(admin URL, database name, URL of a fresh database for this worker)."""
-    parts = urlsplit(url)
-    name = f"samverkan_e2e_{os.getpid()}_{worker}"
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
-    return admin, name, urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+def start_runserver(server: Server, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`samverkan serve` (gunicorn as in production, with the task worker beside it) on the
+    port, once /healthz answers 200, static files are served and the worker runs a task (the
+    caller stops it with stop_runserver)."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [str(SAMVERKAN), *SERVE_ARGS, "--bind", f"127.0.0.1:{port}"],
+            env=server.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(
+                f"The server exited with {process.returncode}:\n"
+                + log_path.read_text(errors="replace")[-3000:],
+                pytrace=False,
+            )
+        try:
+            if _get_status(server.url("/healthz")) == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_runserver(process)
+            pytest.fail(
+                f"/healthz did not answer 200 within {STARTUP_TIMEOUT} s:\n"
+                + log_path.read_text(errors="replace")[-3000:],
+                pytrace=False,
+            )
+        time.sleep(0.2)
+    status = _get_status(server.url("/static/samverkan/samverkan.css"))
+    assert status == 200, f"the stylesheet answered {status}: static files are not served"
+    # The task worker beside the server runs what the app enqueues (e-mails and the like).
+    _run(server, "check_worker", "--timeout", str(STARTUP_TIMEOUT))
+    return process
 
 
-def _pg_execute(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        admin_url.replace("postgres://", "postgresql://", 1), autocommit=True
-    ) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+def stop_runserver(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        # `serve --with-worker` stops gunicorn and the worker, each gracefully, on SIGTERM.
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -211,7 +248,11 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    chromium: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    scratch_database: Callable[[str], str],
+) -> Iterator[Server]:
     """Migrate a fresh database, load both demo tenants and serve them on a free port."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     data_dir = tmp_path_factory.mktemp(f"e2e-{worker}")
@@ -223,19 +264,16 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         PYTHONUNBUFFERED="1",
     )
     env.pop("SAMVERKAN_DEBUG", None)
-    database_url = os.environ.get("DATABASE_URL", "")
-    pg_admin = pg_name = ""
-    if database_url.startswith(("postgres://", "postgresql://")):
-        pg_admin, pg_name, env["DATABASE_URL"] = _postgres_database(database_url, worker)
-        _pg_execute(pg_admin, f'DROP DATABASE IF EXISTS "{pg_name}"')
-        _pg_execute(pg_admin, f'CREATE DATABASE "{pg_name}"')
+    database_url = scratch_database("e2e")
+    if database_url:
+        env["DATABASE_URL"] = database_url
     else:
         env.pop("DATABASE_URL", None)
 
     port = _free_port()
     server = Server(base_url=f"http://127.0.0.1:{port}", env=env, data_dir=data_dir)
     process: subprocess.Popen[bytes] | None = None
-    log_path = data_dir / "runserver.log"
+    log_path = data_dir / "server.log"
     try:
         _run(server, "migrate", "--noinput", "-v", "0")
         _run(server, "load_demo", "--children", "300", "--seed", "7")
@@ -255,46 +293,10 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         _run(server, "shell", "-c", FACTS_SCRIPT, extra_env={"E2E_FACTS_OUT": str(facts_path)})
         server.facts = json.loads(facts_path.read_text(encoding="utf-8"))
 
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(  # noqa: S603
-                [str(SAMVERKAN), "runserver", f"127.0.0.1:{port}", "--noreload"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"The server exited with {process.returncode}:\n"
-                    + log_path.read_text(errors="replace")[-3000:],
-                    pytrace=False,
-                )
-            try:
-                if _get_status(server.url("/healthz")) == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"/healthz did not answer 200 within {STARTUP_TIMEOUT} s:\n"
-                    + log_path.read_text(errors="replace")[-3000:],
-                    pytrace=False,
-                )
-            time.sleep(0.2)
-        status = _get_status(server.url("/static/samverkan/samverkan.css"))
-        assert status == 200, f"the stylesheet answered {status}: static files are not served"
+        process = start_runserver(server, port, log_path)
         yield server
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if pg_name:
-            _pg_execute(pg_admin, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+        stop_runserver(process)
 
 
 @pytest.fixture(scope="session")
@@ -398,10 +400,12 @@ def visit(browser: Browser, server: Server, axe: Axe) -> Iterator[Any]:
     requests."""
     visitors: list[Visitor] = []
 
-    def open_visitor() -> Visitor:
-        context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
+    def open_visitor(on: Server | None = None, **options: Any) -> Visitor:
+        """`on`: another server than the worker's; `options`: Playwright's context options
+        (a phone: viewport, is_mobile, has_touch)."""
+        context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm", **options)
         context.set_default_timeout(15_000)
-        visitor = Visitor(context, context.new_page(), server, axe)
+        visitor = Visitor(context, context.new_page(), on or server, axe)
         visitors.append(visitor)
         return visitor
 

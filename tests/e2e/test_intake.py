@@ -18,6 +18,8 @@ from playwright.sync_api import expect
 
 from samverkan.children.identity import generate_identity_number
 
+from .drafts import answer_report_questions
+
 pytestmark = pytest.mark.e2e
 
 REFERENCE = re.compile(r"ANM-\d{4}-\d{6}")
@@ -35,20 +37,17 @@ def test_report_is_assessed_and_decided_and_the_principal_sees_only_the_outcome(
     expect(page.get_by_role("heading", level=1)).to_have_text("Kontakta socialtjänsten")
     principal.navigate(page.get_by_role("button", name="Gör en orosanmälan").click)
 
-    # The child is searched for among the school's pupils (the form never lists them all).
+    # The child is searched for among the school's pupils (the form never lists them all),
+    # inside the form: htmx replaces only the result.
     page.get_by_label("Sök barnet: namn eller personnummer").fill("an")
-    principal.navigate(page.get_by_role("button", name="Sök barnet").click)
+    page.get_by_role("button", name="Sök barnet").click()
+    expect(page.get_by_role("status")).to_contain_text("Sökningen hittade")
     page.get_by_label("Barnet det gäller").select_option(index=1)
     page.get_by_label("Vad har du sett eller hört?").fill(
         "Eleven berättade i dag att pappa slog henne i går kväll."
     )
     page.get_by_label("Hur är barnets situation nu?").fill("Eleven är i skolan och är rädd.")
-    page.get_by_role("group", name="Kan barnet behöva skydd redan i dag?").get_by_label(
-        "Vet inte"
-    ).check()
-    page.get_by_role("group", name="Vet vårdnadshavarna att du gör en anmälan?").get_by_label(
-        "Nej"
-    ).check()
+    answer_report_questions(page)
     expect(page.get_by_label("Jag vill få återkoppling")).to_be_checked()
     principal.navigate(page.get_by_role("button", name="Skicka anmälan").click)
 

@@ -1,7 +1,6 @@
 """Forms for recording consent, adding a party's answer and withdrawing. Swedish messages that
 say what to do next. The services validate again and own every rule (STYLE P2)."""
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.access.roles import Role
 from samverkan.children.models import Child, Guardianship
+from samverkan.core.drafts import DraftFormMixin, token_field
 from samverkan.core.models import RecordCategory
 from samverkan.organisations.models import Unit
 
@@ -238,7 +238,7 @@ class ConfirmForm(EvidenceFields):
                 self.add_error(key if key in self.fields else None, message)
 
 
-class ConsentRecordForm(EvidenceFields):
+class ConsentRecordForm(DraftFormMixin, EvidenceFields):
     """One consent with every custodian's and the child's answer."""
 
     purpose = forms.ChoiceField(
@@ -299,7 +299,7 @@ class ConsentRecordForm(EvidenceFields):
     recipients_social = _recipient_field(
         "social_services", _("Gäller de enheter och team i socialtjänsten som är valda ovan.")
     )
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,6 +19,8 @@ from samverkan.access.decisions import enforce, policy
 from samverkan.access.roles import Role
 from samverkan.children import policies as children_policies
 from samverkan.children import selectors as child_selectors
+from samverkan.core import drafts
+from samverkan.core.drafts import draft_form
 from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.organisations import selectors as org_selectors
@@ -41,7 +44,9 @@ SIDE_NAMES: dict[str, Any] = {
 }
 
 
-def _record_form(request: HttpRequest, child: Any, relation: Any) -> ConsentRecordForm:
+def _record_form(
+    request: HttpRequest, child: Any, relation: Any, draft: drafts.Draft | None
+) -> ConsentRecordForm:
     actor = request.actor  # type: ignore[attr-defined]
     units = list(org_selectors.unit_list(actor=actor))
     unit_ids = {u.pk for u in units}
@@ -53,17 +58,23 @@ def _record_form(request: HttpRequest, child: Any, relation: Any) -> ConsentReco
         guardians=guardian_rows(child=child),
         child_name=child.full_name,
         initial={"units": [str(pk) for pk in preselected]},
+        draft=draft,
     )
 
 
 @require_http_methods(["GET", "POST"])
 @policy(children_policies.can_search_children)
+@draft_form(ConsentRecordForm)
 def consent_record(request: HttpRequest, child_id: UUID) -> HttpResponse:
-    """Registrera samtycke. Bad input shows the form again with every value kept."""
+    """Registrera samtycke. Bad input shows the form again with every value kept; one draft
+    per child (core.drafts)."""
     actor = request.actor  # type: ignore[attr-defined]
     child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
     enforce(policies.can_record_consent(actor, relation))
-    form = _record_form(request, child, relation)
+    draft, done = drafts.draft_for(request, "consent", child.pk)
+    if done is not None:
+        return done
+    form = _record_form(request, child, relation, draft)
     status = 200
     if request.method == "POST":
         status = 400
@@ -92,7 +103,12 @@ def consent_record(request: HttpRequest, child_id: UUID) -> HttpResponse:
                     form.add_service_errors(error.details, prefixes)
                 else:
                     messages.success(request, _("Samtycket är registrerat."))
-                    return redirect("consent:detail", child_id=child.pk, consent_id=consent.pk)
+                    url = reverse("consent:detail", args=[child.pk, consent.pk])
+                    label = consent.get_purpose_display()
+                    drafts.draft_retire(
+                        request, form.cleaned_data["request_id"], url=url, label=label
+                    )
+                    return redirect(url)
     age = rules.age_on(child.birth_date, timezone.localdate())
     overrides = {
         p: selectors.rule_overrides(municipality_id=child.municipality_id, purpose=p)

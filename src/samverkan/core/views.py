@@ -1,14 +1,21 @@
-"""Pages without personal data: health check, accessibility statement, CSRF failure."""
+"""Pages without personal data: health check, accessibility statement, CSRF failure, and the
+error pages (a database that does not answer keeps what was posted)."""
 
 import datetime
+import sys
+import uuid
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from samverkan.access.decisions import PUBLIC, policy
+
+from . import drafts
 
 ACCESSIBILITY_STATEMENT_DATE = datetime.date(2026, 11, 23)
 
@@ -56,3 +63,31 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def _database_error(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, DatabaseError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database that does not answer gets a 503 in Swedish that says nothing was
+    sent and shows what was posted, ready to be sent again; rendered without touching the
+    database (no request context, no session, no user: the CSRF token is the cookie's), and
+    the session cookie is left alone, so the person is still signed in when it answers."""
+    if not _database_error(sys.exc_info()[1]):
+        return HttpResponseServerError(loader.get_template("500.html").render())
+    posted = request.method == "POST"
+    context = {
+        "posted": posted,
+        "resend": drafts.resend_fields(request) if posted else [],
+        "token": (request.POST.get(drafts.TOKEN_FIELD) or uuid.uuid4()) if posted else "",
+        "action": request.get_full_path(),
+        "csrf_token": get_token(request),
+    }
+    response = HttpResponse(loader.get_template("503.html").render(context), status=503)
+    response["Retry-After"] = "30"
+    return response

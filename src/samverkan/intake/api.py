@@ -50,6 +50,9 @@ class ReportIn(Schema):
     wants_feedback: bool = True
     reporter_phone: str = ""
     consultation_id: UUID | None = None
+    # The same words about the same child within a day answer 409 possible_duplicate (with the
+    # earlier reference) unless this is true: a warning, never a refusal of the reporting duty.
+    confirm_duplicate: bool = False
 
 
 class SupportRequestIn(Schema):
@@ -60,6 +63,7 @@ class SupportRequestIn(Schema):
     consent_id: UUID | None = None
     guardians_informed: str = TriState.YES
     consultation_id: UUID | None = None
+    confirm_duplicate: bool = False  # as for a report
 
 
 class ConsultationOut(Schema):
@@ -344,6 +348,7 @@ def report_submit(
         reporter_phone=payload.reporter_phone,
         consultation_id=payload.consultation_id,
         request_id=idempotency_key,
+        confirm_duplicate=payload.confirm_duplicate,
     )
     return Status(201, _sent_out(selectors.sent_view(item, _actor(request).user_id)))
 
@@ -369,6 +374,7 @@ def support_request_submit(
         guardians_informed=payload.guardians_informed,
         consultation_id=payload.consultation_id,
         request_id=idempotency_key,
+        confirm_duplicate=payload.confirm_duplicate,
     )
     return Status(201, _sent_out(selectors.sent_view(item, _actor(request).user_id)))
 

@@ -38,3 +38,15 @@ class NoReceivingUnit(DomainError):
         "Kommunen har ingen mottagning angiven. Kontakta socialtjänsten per telefon och be "
         "kommunadministratören ange en standardmottagning."
     )
+
+
+class PossibleDuplicate(DomainError):
+    """The same sender sent the same words about the same child within a day: a warning with
+    the earlier receipt, never a refusal (the reporting duty must not be stopped)."""
+
+    code = "possible_duplicate"
+    status = 409
+    message = _(
+        "Du skickade samma text om samma barn för mindre än ett dygn sedan. Kontrollera att "
+        "det inte redan är skickat. Är det ett nytt ärende, välj Skicka ändå."
+    )

@@ -2,13 +2,14 @@
 a support request with consent, a supplement. Swedish messages that say what to do next; the
 services validate again and own every rule (STYLE P2). Every form keeps what was typed."""
 
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 from uuid import UUID
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from samverkan.core.drafts import DraftFormMixin, token_field
 
 from .models import AgeGroup, TriState
 from .selectors import ChildChoice
@@ -143,7 +144,7 @@ class ServiceErrorsMixin:
                 self.add_error(field, message)  # type: ignore[attr-defined]  # a forms.Form mixin
 
 
-class ConsultationForm(SchoolChoiceMixin, ServiceErrorsMixin, forms.Form):
+class ConsultationForm(DraftFormMixin, SchoolChoiceMixin, ServiceErrorsMixin, forms.Form):
     """An anonymous consultation: no name, no identity number, only an age group."""
 
     school = school_field()
@@ -171,7 +172,7 @@ class ConsultationForm(SchoolChoiceMixin, ServiceErrorsMixin, forms.Form):
         label=_("Jag har kontrollerat att texten inte namnger barnet eller familjen"),
         required=False,
     )
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()
 
     def __init__(self, *args: Any, schools: Sequence[tuple[UUID, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -180,7 +181,9 @@ class ConsultationForm(SchoolChoiceMixin, ServiceErrorsMixin, forms.Form):
         self.ask_names_confirmed = bool(self.data.get("names_confirmed"))
 
 
-class ReportForm(SchoolChoiceMixin, ChildGroupsMixin, ServiceErrorsMixin, forms.Form):
+class ReportForm(
+    DraftFormMixin, SchoolChoiceMixin, ChildGroupsMixin, ServiceErrorsMixin, forms.Form
+):
     """A report of concern (SoL 19 kap. 1 §), in the reporter's own words."""
 
     school = school_field()
@@ -229,7 +232,7 @@ class ReportForm(SchoolChoiceMixin, ChildGroupsMixin, ServiceErrorsMixin, forms.
         error_messages={"max_length": _("Skriv högst %(limit_value)d tecken.")},
     )
     consultation = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()
 
     def __init__(
         self,
@@ -247,7 +250,8 @@ class ReportForm(SchoolChoiceMixin, ChildGroupsMixin, ServiceErrorsMixin, forms.
 
 class ChildStepForm(ChildGroupsMixin, forms.Form):
     """The first step of a support request: which child (the consents depend on the child).
-    Sent by GET, so its field names are the page's Swedish query parameters."""
+    Posted (the search text stays out of URLs); the choice goes on to step two by GET with
+    ids only, so its field names are the page's Swedish query parameters."""
 
     child_field_name = "barn"
 
@@ -269,7 +273,7 @@ class ChildStepForm(ChildGroupsMixin, forms.Form):
         )
 
 
-class RequestForm(ServiceErrorsMixin, forms.Form):
+class RequestForm(DraftFormMixin, ServiceErrorsMixin, forms.Form):
     """A support request (R1.3) for a chosen child, sent with a consent in force."""
 
     school = forms.UUIDField(widget=forms.HiddenInput)
@@ -297,7 +301,7 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
         },
     )
     consultation = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()
 
     def __init__(self, *args: Any, consent_ids: Iterable[UUID], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -306,7 +310,7 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
         ]
 
 
-class SupplementForm(ServiceErrorsMixin, forms.Form):
+class SupplementForm(DraftFormMixin, ServiceErrorsMixin, forms.Form):
     body = _textarea(
         _("Komplettering"),
         hint=_(
@@ -316,4 +320,4 @@ class SupplementForm(ServiceErrorsMixin, forms.Form):
         required_message=_("Skriv det du vill komplettera med."),
         rows=5,
     )
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()

@@ -264,6 +264,11 @@ class IntakeItem(ChildRecord):
     handover_note = models.TextField(max_length=5000, blank=True)
 
     request_id = models.UUIDField(null=True, blank=True, editable=False)
+    # The same sender's same words about the same child within a day, sent anyway after the
+    # warning (the reporting duty is never blocked): intake sees it flagged (issue #11).
+    likely_duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     # Kept by save(): the item still needs intake's action (see needs_action). Stored so the
     # queue of a unit with tens of thousands of items is one indexed range, not a scan.

@@ -259,6 +259,7 @@ def item_get_for_handling(*, actor: Actor, item_id: UUID) -> IntakeItem:
             "extended_by",
             "feedback_given_by",
             "consent",
+            "likely_duplicate_of",
         )
         .first()
     )

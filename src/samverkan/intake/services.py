@@ -34,6 +34,7 @@ from .errors import (
     ActionInvalid,
     AlreadyRecorded,
     NoReceivingUnit,
+    PossibleDuplicate,
     PossibleName,
     SubmissionInvalid,
 )
@@ -57,6 +58,12 @@ AGE_GROUP_RANGES = {
     AgeGroup.MIDDLE: (10, 12),
     AgeGroup.TEEN: (13, 15),
     AgeGroup.OLDER: (16, 20),
+}
+# The same sender's same words about the same child within this time are likely a duplicate.
+DUPLICATE_WINDOW = datetime.timedelta(hours=24)
+DUPLICATE_TEXT_FIELDS = {  # the sender's own description: Back and send again repeats it
+    ItemKind.REPORT: ("observed",),
+    ItemKind.SUPPORT_REQUEST: ("situation",),
 }
 NOTIFY_NEW = "intake.new_item"
 NOTIFY_ASSIGNED = "intake.assigned"
@@ -301,6 +308,40 @@ def _existing(actor: Actor, request_id: UUID | None) -> IntakeItem | None:
     return IntakeItem.objects.filter(created_by_id=actor.user_id, request_id=request_id).first()
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _likely_duplicate(
+    actor: Actor, kind: str, child: Child, fields: dict[str, Any], *, confirmed: bool
+) -> IntakeItem | None:
+    """The sender's item about the child in the last day with the same words. Unconfirmed,
+    it is a warning with the earlier receipt (PossibleDuplicate); confirmed, the new item is
+    flagged for intake. Reads the reporter's index (a handful of rows)."""
+    names = DUPLICATE_TEXT_FIELDS[ItemKind(kind)]
+    since = timezone.now() - DUPLICATE_WINDOW
+    recent = IntakeItem.objects.filter(
+        created_by_id=actor.user_id, received_at__gte=since, child_id=child.pk, kind=kind
+    ).order_by("-received_at", "pk")
+    wanted = [_words(fields[name]) for name in names]
+    earlier = next(
+        (
+            i
+            for i in recent.only("pk", "reference", *names)
+            if [_words(getattr(i, n)) for n in names] == wanted
+        ),
+        None,
+    )
+    if earlier is not None and not confirmed:
+        raise PossibleDuplicate(
+            details={
+                "reference": earlier.reference,
+                "url": reverse("intake:sent_item", args=[earlier.pk]),
+            }
+        )
+    return earlier
+
+
 def _create_item(
     *,
     actor: Actor,
@@ -313,9 +354,11 @@ def _create_item(
     request_id: UUID | None,
     purpose: str,
     basis: str,
+    confirm_duplicate: bool = False,
 ) -> IntakeItem:
     today = timezone.localdate()
     now = timezone.now()
+    duplicate_of = _likely_duplicate(actor, kind, child, fields, confirmed=confirm_duplicate)
     found = _route(
         actor,
         routing.Subject(
@@ -342,6 +385,7 @@ def _create_item(
         routed_by_rule_id=found.rule_id,
         routing_reason=found.reason[:200],
         request_id=request_id,
+        likely_duplicate_of=duplicate_of,
         **fields,
     )
     audit.record(
@@ -358,6 +402,8 @@ def _create_item(
             "routed_to": str(found.unit_id),
             "rule": str(found.rule_id or ""),
             "consultation": str(consultation.pk) if consultation else "",
+            # Sent anyway after the duplicate warning ("Skicka ändå").
+            "duplicate_of": duplicate_of.reference if duplicate_of else "",
         },
     )
     title = (
@@ -401,10 +447,12 @@ def report_submit(
     reporter_phone: str = "",
     consultation_id: UUID | None = None,
     request_id: UUID | None = None,
+    confirm_duplicate: bool = False,
 ) -> IntakeItem:
     """A report of concern under the reporting duty (SoL 19 kap. 1 §). The reporter is the
     signed-in person (never anonymous). It crosses to social services under OSL 10 kap. 28 §,
-    which the audit entry records as the basis."""
+    which the audit entry records as the basis. The same words about the same child within a
+    day raise PossibleDuplicate unless `confirm_duplicate` (then the item is flagged)."""
     existing = _existing(actor, request_id)
     if existing is not None:
         return existing
@@ -439,6 +487,7 @@ def report_submit(
             request_id=request_id,
             purpose=REPORTING_DUTY,
             basis=REPORTING_DUTY_BASIS,
+            confirm_duplicate=confirm_duplicate,
         )
 
     return _submit(create, actor, request_id)
@@ -471,9 +520,11 @@ def support_request_submit(
     guardians_informed: str = TriState.YES,
     consultation_id: UUID | None = None,
     request_id: UUID | None = None,
+    confirm_duplicate: bool = False,
 ) -> IntakeItem:
     """A support request (R1.3) sent on a consent in force: routed like a report, handled as a
-    request. Without a consent that covers it there is no request (use a report instead)."""
+    request. Without a consent that covers it there is no request (use a report instead). A
+    likely duplicate is handled as for a report."""
     existing = _existing(actor, request_id)
     if existing is not None:
         return existing
@@ -524,6 +575,7 @@ def support_request_submit(
             request_id=request_id,
             purpose=f"consent:{consent_id}",
             basis="OSL 12 kap. 2–3 §§",
+            confirm_duplicate=confirm_duplicate,
         )
 
     return _submit(create, actor, request_id)

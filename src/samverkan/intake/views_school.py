@@ -20,10 +20,12 @@ from samverkan.access.actor import Actor
 from samverkan.access.decisions import policy
 from samverkan.children import selectors as child_selectors
 from samverkan.consent import policies as consent_policies
+from samverkan.core import drafts
+from samverkan.core.drafts import draft_form
 from samverkan.organisations import selectors as org_selectors
 
 from . import policies, selectors, services
-from .errors import NoReceivingUnit, PossibleName, SubmissionInvalid
+from .errors import NoReceivingUnit, PossibleDuplicate, PossibleName, SubmissionInvalid
 from .forms_school import (
     ChildStepForm,
     ConsultationForm,
@@ -86,6 +88,9 @@ def _submit(form: Any, call: Callable[[], T], name: str) -> tuple[T | None, int]
         form.add_service_errors(error.details)
     except SubmissionInvalid as error:
         form.add_service_errors(error.details)
+    except PossibleDuplicate as error:
+        form.duplicate = error.details  # a warning with "Skicka ändå", never a refusal
+        return None, error.status
     except NoReceivingUnit as error:
         form.add_error(None, str(error.message))
         return None, error.status
@@ -96,8 +101,11 @@ def _submit(form: Any, call: Callable[[], T], name: str) -> tuple[T | None, int]
     return None, 400
 
 
-def _sent_url(item_id: UUID) -> str:
-    return f"{reverse('intake:sent_item', args=[item_id])}?skickad=1"
+def _sent(request: HttpRequest, token: UUID, item: Any) -> HttpResponse:
+    """Retire the draft (its receipt is the item) and show the receipt."""
+    url = reverse("intake:sent_item", args=[item.pk])
+    drafts.draft_retire(request, token, url=url, label=item.reference)
+    return redirect(f"{url}?skickad=1")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,11 +128,18 @@ def entry(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @policy(policies.can_use_one_way_in)
+@draft_form(ConsultationForm)
 def consultation_new(request: HttpRequest) -> HttpResponse:
-    """Ask social services without naming the child. Bad input keeps every word typed."""
+    """Ask social services without naming the child. Bad input keeps every word typed; one
+    draft (core.drafts): a second submission shows the first receipt."""
     actor = _actor(request)
     schools = sender_schools(actor)
-    form = ConsultationForm(request.POST if request.method == "POST" else None, schools=schools)
+    draft, done = drafts.draft_for(request, "consultation")
+    if done is not None:
+        return done
+    form = ConsultationForm(
+        request.POST if request.method == "POST" else None, schools=schools, draft=draft
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -143,7 +158,10 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
                 "consultation_submit",
             )
             if consultation is not None:
-                return redirect("intake:consultation_sent", consultation_id=consultation.pk)
+                url = reverse("intake:consultation_sent", args=[consultation.pk])
+                token = data["request_id"]
+                drafts.draft_retire(request, token, url=url, label=consultation.reference)
+                return redirect(url)
     context = {"form": form, "schools": schools}
     return render(request, "intake/school/consultation_form.html", context, status=status)
 
@@ -209,27 +227,69 @@ def _preselect(
     return initial
 
 
+def _search_posted(
+    request: HttpRequest, actor: Actor, schools: list[tuple[UUID, str]]
+) -> tuple[str, list[selectors.ChildChoice], Any]:
+    """The child search posted from inside a form (never in a GET query: a name or identity
+    number would land in access logs and history)."""
+    text = request.POST.get("q", "")
+    children, search = _children(actor, schools, child_id=None, text=text)
+    return text, children, search
+
+
+def _found_one(
+    initial: dict[str, Any], children: list[selectors.ChildChoice], child: str, school: str
+) -> None:
+    """A search that found one child chooses it, and the school it goes to."""
+    initial[child] = ""
+    if len(children) == 1:
+        initial[child] = str(children[0].child_id)
+        initial[school] = str(children[0].school_id)
+
+
 @require_http_methods(["GET", "POST"])
 @policy(policies.can_use_one_way_in)
+@draft_form(ReportForm)
 def report_new(request: HttpRequest) -> HttpResponse:
-    """Anmälan om oro för ett barn (SoL 19 kap. 1 §). The reporter is the signed-in person."""
+    """Anmälan om oro för ett barn (SoL 19 kap. 1 §). The reporter is the signed-in person.
+    One draft per child (core.drafts): a second submission shows the first receipt. The child
+    is searched for inside the form: htmx swaps only the result; without JavaScript the search
+    posts the whole form back, so nothing typed is lost."""
     actor = _actor(request)
     schools = sender_schools(actor)
     posted = request.method == "POST"
-    child_id = _uuid(request.POST.get("child") if posted else request.GET.get("barn"))
-    search_text = "" if posted else request.GET.get("q", "")
-    children, search = _children(actor, schools, child_id=child_id, text=search_text)
+    searching = posted and request.POST.get("action") == "search"
+    child_param = request.GET.get("barn")
+    draft, done = drafts.draft_for(request, "report", _uuid(child_param), sending=not searching)
+    if done is not None:
+        return done
+    search_text, search = "", None
+    if searching:
+        search_text, children, search = _search_posted(request, actor, schools)
+    else:
+        child_id = _uuid(request.POST.get("child") if posted else child_param)
+        children, search = _children(actor, schools, child_id=child_id, text="")
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
     )
-    form = ReportForm(
-        request.POST if posted else None,
-        schools=schools,
-        children=children,
-        initial=_preselect(request.GET, children, consultation),
-    )
+    if searching:
+        initial = ReportForm.initial_from(request.POST)
+        _found_one(initial, children, "child", "school")
+        form = ReportForm(schools=schools, children=children, initial=initial)
+    else:
+        form = ReportForm(
+            request.POST if posted else None,
+            schools=schools,
+            children=children,
+            initial=_preselect(request.GET, children, consultation),
+            draft=draft,
+        )
+    search_context = _search_context(search_text, search, children)
+    if searching and request.htmx:  # type: ignore[attr-defined]  # django-htmx
+        context = {"form": form, **search_context}
+        return render(request, "intake/school/partials/_child_result.html", context)
     status = 200
-    if posted:
+    if posted and not searching:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
@@ -247,17 +307,18 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     reporter_phone=data["reporter_phone"],
                     consultation_id=consultation.pk if consultation else None,
                     request_id=data["request_id"],
+                    confirm_duplicate=drafts.confirms_duplicate(request),
                 ),
                 "report_submit",
             )
             if item is not None:
-                return redirect(_sent_url(item.pk))
+                return _sent(request, data["request_id"], item)
     context = {
         "form": form,
         "schools": schools,
         "consultation": consultation,
         "reporter_grants": _reporter_grants(actor, schools),
-        **_search_context(search_text, search, children),
+        **search_context,
     }
     return render(request, "intake/school/report_form.html", context, status=status)
 
@@ -300,16 +361,58 @@ def _chosen(
     return next((c for c in children if c.child_id == child_id and c.school_id == school_id), None)
 
 
+def _request_child_posted(
+    request: HttpRequest, actor: Actor, schools: list[tuple[UUID, str]]
+) -> HttpResponse:
+    """Step one posted: a search (htmx swaps only the result), or the child chosen, which
+    goes on to step two by GET with ids only (`?skola=&barn=`), never the search text."""
+    consultation = _consultation(actor, request.POST.get("konsultation"))
+    search_text, search = "", None
+    if request.POST.get("action") == "search":
+        search_text, children, search = _search_posted(request, actor, schools)
+        initial = drafts.initial_from(ChildStepForm, request.POST)
+        _found_one(initial, children, "barn", "skola")
+        form = ChildStepForm(schools=schools, children=children, initial=initial)
+        status = 200
+    else:
+        children, search = _children(
+            actor, schools, child_id=_uuid(request.POST.get("barn")), text=""
+        )
+        form = ChildStepForm(request.POST, schools=schools, children=children)
+        if form.is_valid():
+            chosen = _chosen(children, form.cleaned_data["skola"], form.cleaned_data["barn"])
+            if chosen is not None:
+                query = QueryDict(mutable=True)
+                query.update({"skola": str(chosen.school_id), "barn": str(chosen.child_id)})
+                if consultation is not None:
+                    query["konsultation"] = str(consultation.pk)
+                return redirect(f"{reverse('intake:request_new')}?{query.urlencode()}")
+            form.add_error("barn", _("Barnet går inte på den skola du skickar från."))
+        status = 400
+    search_context = _search_context(search_text, search, children)
+    if request.htmx:  # type: ignore[attr-defined]  # django-htmx
+        context = {"field": form["barn"], "groups": form.child_options, **search_context}
+        return render(request, "intake/school/partials/_child_result.html", context)
+    context = {"form": form, "schools": schools, "consultation": consultation, **search_context}
+    return render(request, "intake/school/request_child.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @policy(policies.can_use_one_way_in)
+@draft_form(RequestForm)
 def request_new(request: HttpRequest) -> HttpResponse:
-    """Begäran om stöd (R1.3): first the child, then the request with a consent in force."""
+    """Begäran om stöd (R1.3): first the child, then the request with a consent in force.
+    One draft per child (core.drafts): a second submission shows the first receipt."""
     actor = _actor(request)
     schools = sender_schools(actor)
     posted = request.method == "POST"
+    if posted and request.POST.get("action") in ("search", "choose"):
+        return _request_child_posted(request, actor, schools)
     child_id = _uuid(request.POST.get("child") if posted else request.GET.get("barn"))
-    search_text = "" if posted else request.GET.get("q", "")
-    children, search = _children(actor, schools, child_id=child_id, text=search_text)
+    draft, done = drafts.draft_for(request, "request", child_id)
+    if done is not None:
+        return done
+    children, search = _children(actor, schools, child_id=child_id, text="")
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
     )
@@ -327,7 +430,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 "form": step,
                 "schools": schools,
                 "consultation": consultation,
-                **_search_context(search_text, search, children),
+                **_search_context("", search, children),
             }
             return render(request, "intake/school/request_child.html", context, status=400)
     else:
@@ -337,7 +440,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 "form": step,
                 "schools": schools,
                 "consultation": consultation,
-                **_search_context(search_text, search, children),
+                **_search_context("", search, children),
             }
             status = 400 if step.is_bound else 200
             return render(request, "intake/school/request_child.html", context, status=status)
@@ -349,6 +452,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
     form = RequestForm(
         request.POST if posted else None,
+        draft=draft,
         consent_ids=[v.consent.pk for v in consents],
         initial={
             "school": str(school_id),
@@ -373,11 +477,12 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     consent_id=UUID(data["consent"]),
                     consultation_id=consultation.pk if consultation else None,
                     request_id=data["request_id"],
+                    confirm_duplicate=drafts.confirms_duplicate(request),
                 ),
                 "support_request_submit",
             )
             if item is not None:
-                return redirect(_sent_url(item.pk))
+                return _sent(request, data["request_id"], item)
     school_name = dict(schools).get(school_id, "")
     change_url = reverse("intake:request_new")
     if consultation is not None:
@@ -424,7 +529,8 @@ def _sent_item_page(
         "is_report": item.kind == ItemKind.REPORT,
         "reporter_roles": selectors.reporter_roles(item=item),
         "supplements": list(selectors.item_supplements(item=item)),
-        "supplement_form": supplement_form or SupplementForm(),
+        "supplement_form": supplement_form
+        or SupplementForm(draft=drafts.draft_start(request, "supplement", item_id)),
         "can_request_feedback": item.kind == ItemKind.REPORT
         and item.feedback_requested_at is None
         and item.created_by_id == actor.user_id,
@@ -442,8 +548,12 @@ def sent_item(request: HttpRequest, item_id: UUID) -> HttpResponse:
 
 @require_POST
 @policy(policies.can_use_one_way_in)
+@draft_form(SupplementForm)
 def supplement(request: HttpRequest, item_id: UUID) -> HttpResponse:
-    """Add to a sent report or request; the original is never changed."""
+    """Add to a sent report or request; the original is never changed. One draft per item
+    (core.drafts): a second submission shows "Redan skickad"."""
+    if sent := drafts.already_sent(request):
+        return sent
     form = SupplementForm(request.POST)
     status = 400
     if form.is_valid():
@@ -459,7 +569,12 @@ def supplement(request: HttpRequest, item_id: UUID) -> HttpResponse:
         )
         if added is not None:
             messages.success(request, _("Kompletteringen är skickad till socialtjänsten."))
-            return redirect("intake:sent_item", item_id=item_id)
+            url = reverse("intake:sent_item", args=[item_id])
+            token = form.cleaned_data["request_id"]
+            label = _("komplettering till %(ref)s") % {"ref": added.item.reference}
+            drafts.draft_retire(request, token, url=url, label=label)
+            drafts.draft_forget(request, "supplement", item_id)  # the page offers the next one
+            return redirect(url)
     return _sent_item_page(request, item_id, supplement_form=form, status=status)
 
 

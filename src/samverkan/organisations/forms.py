@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.access.models import User
+from samverkan.core.drafts import DraftFormMixin, token_field
 
 from .models import SchoolContact
 
@@ -46,7 +47,7 @@ def _worker_label(worker: User) -> str:
     return worker.get_full_name() or worker.username
 
 
-class ContactAssignForm(forms.Form):
+class ContactAssignForm(DraftFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Vad ska ändras?"),
         choices=SchoolContact.Kind.choices,
@@ -58,7 +59,7 @@ class ContactAssignForm(forms.Form):
     # The current contacts the form showed, to notice someone else's change (ConcurrentEdit).
     current_primary = forms.CharField(widget=forms.HiddenInput, required=False)
     current_deputy = forms.CharField(widget=forms.HiddenInput, required=False)
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()
 
     def __init__(self, *args: Any, workers: Iterable[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,8 +77,10 @@ class ContactAssignForm(forms.Form):
             return uuid.uuid4()  # a tampered value never matches
 
 
-class ContactsMoveForm(forms.Form):
+class ContactsMoveForm(DraftFormMixin, forms.Form):
     valid_from = _date()
+    # The draft's (core.drafts); the service needs none: moving twice moves nothing more.
+    request_id = token_field(required=False)
 
     def __init__(self, *args: Any, workers: Iterable[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,11 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from samverkan.access.decisions import policy
+from samverkan.core import drafts
+from samverkan.core.drafts import draft_form
 from samverkan.core.errors import ConcurrentEdit
 
 from . import policies, selectors, services
@@ -66,6 +69,7 @@ def contact_coverage(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @policy(policies.can_manage_contacts)
+@draft_form(ContactAssignForm)
 def contact_assign(request: HttpRequest, school_id: UUID) -> HttpResponse:
     """Byt kontaktperson for one school. Bad input shows the form again with the values kept."""
     actor = request.actor  # type: ignore[attr-defined]
@@ -76,8 +80,14 @@ def contact_assign(request: HttpRequest, school_id: UUID) -> HttpResponse:
         "current_primary": str(current.primary.pk) if current.primary else "",
         "current_deputy": str(current.deputy.pk) if current.deputy else "",
     }
+    draft, done = drafts.draft_for(request, "contact", school.pk)
+    if done is not None:
+        return done
     form = ContactAssignForm(
-        request.POST if request.method == "POST" else None, workers=workers, initial=initial
+        request.POST if request.method == "POST" else None,
+        workers=workers,
+        initial=initial,
+        draft=draft,
     )
     status = 200
     if request.method == "POST":
@@ -101,19 +111,27 @@ def contact_assign(request: HttpRequest, school_id: UUID) -> HttpResponse:
                 form.add_error(None, str(error.message))
             else:
                 messages.success(request, _("Kontaktpersonen är ändrad och skolan är meddelad."))
-                return redirect("organisations:contacts")
+                url = reverse("organisations:contacts")
+                token = form.cleaned_data["request_id"]
+                drafts.draft_retire(request, token, url=url, label=school.name)
+                return redirect(url)
     context = {"school": school, "current": current, "form": form}
     return render(request, "organisations/contact_assign.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @policy(policies.can_manage_contacts)
+@draft_form(ContactsMoveForm)
 def contacts_move(request: HttpRequest) -> HttpResponse:
     """Flytta alla kontakter: when a social worker leaves, every school of theirs moves."""
     actor = request.actor  # type: ignore[attr-defined]
+    draft, done = drafts.draft_for(request, "contacts_move")
+    if done is not None:
+        return done
     form = ContactsMoveForm(
         request.POST if request.method == "POST" else None,
         workers=selectors.social_workers(actor=actor),
+        draft=draft,
     )
     status = 200
     if request.method == "POST":
@@ -138,5 +156,8 @@ def contacts_move(request: HttpRequest) -> HttpResponse:
                     )
                     % {"n": len(moved)},
                 )
-                return redirect("organisations:contacts")
+                url = reverse("organisations:contacts")
+                label = _("Flytta alla kontakter")
+                drafts.draft_retire(request, form.cleaned_data["request_id"], url=url, label=label)
+                return redirect(url)
     return render(request, "organisations/contacts_move.html", {"form": form}, status=status)

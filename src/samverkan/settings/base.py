@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "samverkan.access.context_processors.navigation",
+                "samverkan.core.drafts.drafts_to_clear",
             ],
         },
     }

@@ -19,6 +19,7 @@ from samverkan.intake import deadlines, selectors, services
 from samverkan.intake.errors import (
     ActionInvalid,
     AlreadyRecorded,
+    PossibleDuplicate,
     PossibleName,
     SubmissionInvalid,
 )
@@ -44,6 +45,8 @@ def report(world: Any, user: str = "principal", **changes: Any) -> IntakeItem:
         "situation": "Eleven är i skolan och vill inte gå hem.",
         "needs_protection_now": "yes",
         "guardians_informed": "no",
+        # Tests that make several reports about one child send them on purpose.
+        "confirm_duplicate": True,
     }
     values.update(changes)
     return services.report_submit(actor=actor_of(world.users[user]), **values)
@@ -444,3 +447,38 @@ def test_the_outcome_goes_to_the_reporter_alone(world: Any) -> None:
     assert by_teacher.outcome == "Utredning inleds"
     assert by_principal.outcome == ""
     assert by_principal.item.pk == item.pk
+
+
+def test_the_same_words_about_the_same_child_within_a_day_warn_and_never_refuse(
+    world: Any,
+) -> None:
+    """Issue #11: Back and send again with a new form made a second report. The same sender's
+    same words about the same child within 24 hours are a warning with the earlier receipt;
+    sent anyway, the new item is flagged for intake and the audit entry names the first."""
+    first = report(world, confirm_duplicate=False)
+
+    with pytest.raises(PossibleDuplicate) as warning:
+        report(world, request_id=uuid.uuid4(), confirm_duplicate=False, situation="Annat.")
+    second = report(world, request_id=uuid.uuid4(), confirm_duplicate=True)
+
+    assert warning.value.details["reference"] == first.reference
+    assert warning.value.details["url"].endswith(f"/{first.pk}/")
+    assert IntakeItem.objects.count() == 2
+    assert second.likely_duplicate_of_id == first.pk
+    entry = AuditEvent.objects.get(event="intake.report_submitted", object_id=str(second.pk))
+    assert entry.details["duplicate_of"] == first.reference
+
+
+def test_other_words_another_child_or_a_day_later_send_without_a_warning(world: Any) -> None:
+    first = report(world, confirm_duplicate=False)
+
+    other_words = report(
+        world, request_id=uuid.uuid4(), confirm_duplicate=False, observed="Nytt i dag."
+    )
+    IntakeItem.objects.filter(pk=first.pk).update(
+        received_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    a_day_later = report(world, request_id=uuid.uuid4(), confirm_duplicate=False)
+
+    assert other_words.likely_duplicate_of_id is None
+    assert a_day_later.likely_duplicate_of_id is None

@@ -53,6 +53,7 @@ def report(world: Any, *, wants_feedback: bool = True, **changes: Any) -> Intake
         "guardians_informed": "no",
         "reporter_phone": "070-123 45 67",
         "wants_feedback": wants_feedback,
+        "confirm_duplicate": True,  # several reports about one child, on purpose
     }
     data.update(changes)
     return services.report_submit(actor=actor_of(world.users["principal"]), **data)

@@ -7,6 +7,7 @@ not sealed (see children/tests/test_views.py), so the query counts leave sealing
 """
 
 import datetime
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -89,6 +90,7 @@ def make_report(world: Any, user: str = "principal", **changes: Any) -> IntakeIt
         "needs_protection_now": "unknown",
         "guardians_informed": "no",
         "request_id": uuid.uuid4(),
+        "confirm_duplicate": True,  # several reports about one child, on purpose
     }
     values.update(changes)
     return services.report_submit(actor=actor_of(world.users[user]), **values)
@@ -270,7 +272,9 @@ def test_double_submit_of_a_consultation_sends_one(
     second = client.post(url("consultation_new"), data)
 
     assert Consultation.objects.count() == 1
-    assert first["Location"] == second["Location"]
+    assert "Redan skickad" in second.content.decode()
+    assert first["Location"] in second.content.decode()
+    assert Consultation.objects.get().reference in second.content.decode()
 
 
 def test_sent_consultation_shows_status_then_the_answer_and_ways_on(
@@ -327,7 +331,7 @@ def test_report_form_finds_only_children_at_the_school_and_names_the_reporter(
     client = login("teacher")
 
     first = client.get(url("report_new")).content.decode()
-    response = client.get(f"{url('report_new')}?q=a")
+    response = client.post(url("report_new"), {"action": "search", "q": "a"})
 
     page = response.content.decode()
     assert "Ella Andersson" not in first
@@ -339,7 +343,7 @@ def test_report_form_finds_only_children_at_the_school_and_names_the_reporter(
     assert world.child1.identity_number not in page
     assert world.users["teacher"].get_full_name() in page
     assert "Lärare – Ekskolan" in page
-    assert 'name="wants_feedback" type="checkbox" checked' in page
+    assert 'name="wants_feedback" type="checkbox" checked' in first
     assert "19 kap. 6 §" in page
     search = AuditEvent.objects.get(event="child.searched", actor_username="larare")
     assert str(world.child1.pk) in search.child_ids
@@ -350,10 +354,141 @@ def test_a_search_that_finds_one_child_chooses_it(
 ) -> None:
     client = login("teacher")
 
-    page = client.get(f"{url('report_new')}?q={world.child1.identity_number}").content.decode()
+    search = {"action": "search", "q": world.child1.identity_number}
+    page = client.post(url("report_new"), search).content.decode()
 
     assert f'<option value="{world.child1.pk}" selected>' in page
     assert "Sökningen hittade 1 barn" in page
+
+
+def test_a_search_without_javascript_posts_the_form_and_keeps_every_word(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    """Issue #11, finding 3: searching for the child after typing lost the text and answers.
+    The search posts the whole form (never a GET query with a name in it) and shows it again,
+    without errors, with the child found."""
+    client = login("teacher")
+    typed = report_post(world, child="", wants_feedback=None)
+    typed.update(action="search", q=world.child1.identity_number)
+
+    response = client.post(url("report_new"), typed)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Det finns ett problem" not in page
+    assert "Ella berättade i dag att hon blir slagen hemma." in page
+    assert "013-12 34 56" in page
+    assert 'value="yes" checked' in page
+    assert 'name="wants_feedback" type="checkbox" checked' not in page
+    assert f'<option value="{world.child1.pk}" selected>' in page
+    assert f'value="{typed["request_id"]}"' in page
+    assert not IntakeItem.objects.exists()
+
+
+def test_an_htmx_search_answers_only_the_result(login: Callable[[str], Client], world: Any) -> None:
+    client = login("teacher")
+    typed = report_post(world, child="", action="search", q=world.child1.identity_number)
+
+    response = client.post(url("report_new"), typed, HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in page
+    assert "Ella berättade" not in page
+    assert f'<option value="{world.child1.pk}" selected>' in page
+    assert "Sökningen hittade 1 barn" in page
+
+
+def _token(page: str) -> str:
+    match = re.search(r'name="request_id" value="([0-9a-f-]{36})"', page)
+    assert match, "no draft token in the page"
+    return match.group(1)
+
+
+def test_the_report_form_keeps_its_draft_token_when_shown_again(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    """A reload or a language switch shows the same draft (one token per user, form and
+    child); another child is another draft."""
+    client = login("teacher")
+
+    first = _token(client.get(url("report_new")).content.decode())
+    again = _token(client.get(url("report_new")).content.decode())
+    other = _token(client.get(f"{url('report_new')}?barn={world.child1.pk}").content.decode())
+
+    assert first == again
+    assert other != first
+
+
+def test_back_and_send_again_shows_redan_skickad_with_the_first_receipt(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    """Issue #11, finding 1: Back after sending and sending again made a second report. The
+    form reached again carries the sent draft's token; sending it shows the first receipt and
+    keeps the words, which can be sent as a new report on purpose."""
+    client = login("teacher")
+    token = _token(client.get(f"{url('report_new')}?barn={world.child1.pk}").content.decode())
+    client.post(url("report_new"), report_post(world, request_id=token))
+    item = IntakeItem.objects.get()
+
+    back = client.get(f"{url('report_new')}?barn={world.child1.pk}").content.decode()
+    again = client.post(url("report_new"), report_post(world, request_id=_token(back)))
+
+    page = again.content.decode()
+    assert _token(back) == token
+    assert item.reference in back
+    assert again.status_code == 200
+    assert "Redan skickad" in page
+    assert item.reference in page
+    assert url("sent_item", item.pk) in page
+    assert "Ella berättade i dag att hon blir slagen hemma." in page
+    assert 'name="confirm_duplicate" value="1"' in page
+    assert IntakeItem.objects.count() == 1
+
+
+def test_the_same_words_in_a_new_form_warn_with_the_earlier_receipt_and_send_anyway(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    """Issue #11, finding 1 (a re-fetched form with a new token): the same words about the
+    same child within a day are not sent; the form comes back with the words, the earlier
+    receipt and "Skicka ändå", which sends it, flagged for intake."""
+    client = login("teacher")
+    client.post(url("report_new"), report_post(world))
+    first = IntakeItem.objects.get()
+
+    warned = client.post(url("report_new"), report_post(world))
+    anyway = client.post(url("report_new"), report_post(world, confirm_duplicate="1"))
+
+    page = warned.content.decode()
+    assert warned.status_code == 409
+    assert "Du skickade samma text om samma barn för mindre än ett dygn sedan" in page
+    assert first.reference in page
+    assert url("sent_item", first.pk) in page
+    assert 'name="confirm_duplicate" value="1"' in page
+    assert "Ella berättade i dag att hon blir slagen hemma." in page
+    assert anyway.status_code == 302
+    second = IntakeItem.objects.exclude(pk=first.pk).get()
+    assert second.likely_duplicate_of_id == first.pk
+    client.force_login(world.users["intake"])
+    item_page = client.get(reverse("intake:item", args=[second.pk])).content.decode()
+    assert "Trolig dubblett" in item_page
+    assert first.reference in item_page
+
+
+def test_starting_a_new_form_after_sending_gives_a_new_token(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    client = login("teacher")
+    token = _token(client.get(url("report_new")).content.decode())
+    client.post(url("report_new"), report_post(world, request_id=token))
+
+    restart = client.get(f"{url('report_new')}?ny=1")
+    fresh = client.get(restart["Location"]).content.decode()
+
+    assert restart.status_code == 302
+    assert "ny=" not in restart["Location"]
+    assert _token(fresh) != token
+    assert "Du har redan skickat" not in fresh
 
 
 def test_a_child_can_be_preselected(login: Callable[[str], Client], world: Any) -> None:
@@ -398,8 +533,9 @@ def test_double_submit_of_a_report_makes_one_item(
     second = client.post(url("report_new"), data)
 
     assert IntakeItem.objects.count() == 1
-    assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"]
+    assert first.status_code == 302
+    assert "Redan skickad" in second.content.decode()
+    assert first["Location"].split("?")[0] in second.content.decode()
 
 
 def test_missing_report_fields_are_named_in_swedish_and_the_text_kept(
@@ -501,8 +637,30 @@ def test_request_starts_with_the_choice_of_child(
     page = response.content.decode()
     assert response.status_code == 200
     assert "Vilket barn gäller det?" in page
-    assert 'method="get"' in page
+    assert 'method="post"' in page
     assert 'name="barn"' in page
+
+
+def test_the_request_child_is_searched_by_post_and_chosen_with_ids_only(
+    login: Callable[[str], Client], world: Any
+) -> None:
+    """The search text (a name, an identity number) never goes into a URL; the choice goes
+    on to step two with the ids alone."""
+    client = login("counsellor")
+    number = world.child1.identity_number
+
+    found = client.post(url("request_new"), {"action": "search", "q": number})
+    chosen = client.post(
+        url("request_new"),
+        {"action": "choose", "skola": str(world.school1.pk), "barn": str(world.child1.pk)},
+    )
+
+    assert f'<option value="{world.child1.pk}" selected>' in found.content.decode()
+    assert chosen.status_code == 302
+    assert chosen["Location"] == (
+        f"{url('request_new')}?skola={world.school1.pk}&barn={world.child1.pk}"
+    )
+    assert number not in chosen["Location"]
 
 
 def test_without_a_consent_the_request_offers_to_record_one(
@@ -751,8 +909,10 @@ def test_a_supplement_is_added_once_and_shown(login: Callable[[str], Client], wo
     second = client.post(url("supplement", item.pk), data)
     page = client.get(url("sent_item", item.pk)).content.decode()
 
-    assert first.status_code == second.status_code == 302
+    assert first.status_code == 302
     assert first["Location"] == url("sent_item", item.pk)
+    assert "Redan skickad" in second.content.decode()
+    assert _token(page) != data["request_id"]  # the page offers a new supplement
     assert Supplement.objects.count() == 1
     assert "Ella kom inte till skolan i dag." in page
     item.refresh_from_db()
@@ -860,7 +1020,7 @@ def test_a_principal_of_two_schools_chooses_school_and_child_by_group(
     EnrolmentFactory(child=extra, school=world.school2)
     client = login("principal")
 
-    page = client.get(f"{url('report_new')}?q=o").content.decode()
+    page = client.post(url("report_new"), {"action": "search", "q": "o"}).content.decode()
 
     assert '<optgroup label="Björkskolan">' in page
     assert '<optgroup label="Ekskolan">' in page

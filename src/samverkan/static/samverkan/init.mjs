@@ -1,5 +1,7 @@
 // Start GOV.UK Frontend's components (no inline script: a strict CSP allows this file).
 import { initAll } from "../vendor/govuk-frontend/govuk-frontend.min.js";
+// Each form's draft is kept in this tab until its receipt (docs/forms.md).
+import "./drafts.mjs";
 
 // A browser that runs this module supports GOV.UK Frontend's JavaScript.
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
