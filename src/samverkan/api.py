@@ -17,6 +17,7 @@ from samverkan.children.api import router as children_router
 from samverkan.consent.api import router as consent_router
 from samverkan.core.errors import DomainError, InvalidInput
 from samverkan.intake.api import router as intake_router
+from samverkan.plans.api import router as plans_router
 
 api = NinjaAPI(
     title="Samverkan API",
@@ -63,6 +64,7 @@ def request_invalid(request: HttpRequest, exc: RequestInvalid) -> HttpResponse:
 api.add_router("/children", children_router)
 api.add_router("/consents", consent_router)
 api.add_router("/intake", intake_router)
+api.add_router("/plans", plans_router)
 
 
 def api_urls() -> tuple[list[Any], str, str]:
