@@ -266,3 +266,14 @@ def test_booking_form_refuses_a_past_meeting_at_its_field(world: Any, client: Cl
     assert "Mötet ska ligga framåt i tiden." in page
     assert PLACE in page
     assert not mail.outbox
+
+
+def test_the_reminder_command_runs_and_says_how_many(world: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("plan_reminders", "--date", "2026-03-02", stdout=out)
+
+    assert "0 påminnelser har skickats." in out.getvalue()
