@@ -226,6 +226,12 @@ def _initial(version: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[d
     return plan_initial, goals, interventions
 
 
+def _rows(value: object, default: int) -> int:
+    """How many rows the posted form had; a tampered value falls back to the default."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < int(text) <= services.MAX_ROWS else default
+
+
 @require_http_methods(["GET", "POST"])
 @policy(STAFF)
 def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
@@ -241,8 +247,8 @@ def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     goal_rows = max(len(goal_initial) + 1, GOAL_ROWS)
     intervention_rows = max(len(intervention_initial) + 1, INTERVENTION_ROWS)
     if data is not None:
-        goal_rows = int(data.get("goal_rows") or goal_rows)
-        intervention_rows = int(data.get("intervention_rows") or intervention_rows)
+        goal_rows = _rows(data.get("goal_rows"), goal_rows)
+        intervention_rows = _rows(data.get("intervention_rows"), intervention_rows)
         goal_rows = min(goal_rows, services.MAX_ROWS)
         intervention_rows = min(intervention_rows, services.MAX_ROWS)
     form = PlanForm(data, units=units, initial=plan_initial)
