@@ -3,6 +3,7 @@ its record is: every step for the team the report was handed to, the school-visi
 for the principal, the outcome for the reporter alone."""
 
 import datetime
+import uuid
 from typing import Any
 
 import pytest
@@ -27,7 +28,9 @@ def _handled_report(world: Any) -> IntakeItem:
         actor=actor_of(world.users["counsellor"]),
         school_id=world.school1.pk,
         child_id=world.child1.pk,
-        observed="Eleven är ofta borta.",
+        # A new text each time: the same text about the same child within a day is refused
+        # as a possible duplicate.
+        observed=f"Eleven är ofta borta ({uuid.uuid4().hex[:8]}).",
         situation="Eleven är i skolan.",
         needs_protection_now="no",
         guardians_informed="yes",
