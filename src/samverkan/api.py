@@ -19,6 +19,7 @@ from samverkan.children.api import router as children_router
 from samverkan.consent.api import router as consent_router
 from samverkan.core.errors import DomainError, InvalidInput, NotFound
 from samverkan.intake.api import router as intake_router
+from samverkan.plans.api import router as plans_router
 from samverkan.support.api import router as support_router
 
 CSRF_MESSAGE = _(
@@ -137,6 +138,7 @@ api.add_router("/children", children_router)
 api.add_router("/consents", consent_router)
 api.add_router("/intake", intake_router)
 api.add_router("/support", support_router)
+api.add_router("/plans", plans_router)
 
 
 def api_urls() -> tuple[list[Any], str, str]:

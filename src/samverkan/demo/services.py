@@ -24,6 +24,7 @@ from .data import SchoolSpec
 from .errors import DemoInvalidSize, DemoMunicipalityExists
 from .families import BATCH_SIZE, FamilyBuilder
 from .intake import build_intake
+from .plans import build_plans
 from .support import build_support
 
 MAX_CHILDREN = 1_000_000
@@ -178,6 +179,15 @@ class _Loader:
             now=self.now,
         )
         self.say(f"{items} inkomna ärenden skapade.")
+        plans = build_plans(
+            new_id=self.uuid,
+            municipality=self.municipality,
+            units=self.units,
+            users=self.users,
+            assignments=self.assignments,
+            now=self.now,
+        )
+        self.say(f"{plans} SIP:ar skapade.")
         return DemoResult(
             code=self.code,
             name=name,

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "samverkan.notifications",
     "samverkan.intake",
     "samverkan.support",
+    "samverkan.plans",
     "samverkan.demo",
 ]
 
