@@ -59,6 +59,12 @@ def _objects(world: Any) -> dict[str, str]:
     """One object of every kind a route names, all about child1."""
     consent = make_consent(world)
     item = report(world)
+    from samverkan.plans.tests.factories import called_sip
+    from samverkan.support.models import Episode
+
+    sip = called_sip(world)
+    episode = Episode.objects.filter(municipality=world.a).order_by("created_at").first()
+    assert episode is not None
     party = consent.parties.first()
     return {
         "child_id": str(world.child1.pk),
@@ -73,6 +79,12 @@ def _objects(world: Any) -> dict[str, str]:
         "notification_id": str(uuid.uuid4()),
         "consultation_id": str(uuid.uuid4()),
         "release_id": str(uuid.uuid4()),
+        "confirmation_id": str(consent.confirmations.first().pk),
+        "episode_id": str(episode.pk),
+        "plan_id": str(sip.plan.pk),
+        "participant_id": str(sip.plan.participants.first().pk),
+        # An outside participant's single-use link: without the code it shows no child.
+        "token": "ingen-giltig-lank",
     }
 
 
