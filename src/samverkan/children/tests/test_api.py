@@ -53,6 +53,7 @@ def test_search_returns_visible_children_with_masked_numbers(api_client: Any, wo
         "identity_number_masked": f"{number[:8]}-XXXX",
         "birth_year": world.child1.birth_date.year,
         "is_protected": False,
+        "protected": False,
     }
     assert number not in response.content.decode()
 
