@@ -26,6 +26,7 @@ from samverkan.organisations.tests.factories import (
     SchoolFactory,
     UnitFactory,
 )
+from samverkan.support.tests.factories import episode
 
 
 @dataclass
@@ -120,6 +121,13 @@ def world(db: None) -> World:
         school=school1,
         valid_from=datetime.date(2019, 8, 15),
         valid_to=datetime.date(2020, 6, 10),
+    )
+    # The caseload is the episode (issue 12): the team works with child1 now.
+    episode(
+        child=child1,
+        team=team,
+        members=((users["team_worker"], Role.TEAM_SOCIAL_WORKER),),
+        referring_school=school1,
     )
     notes = {
         "school": NoteFactory(child=child1, owner_unit=school1, created_by=users["teacher"]),

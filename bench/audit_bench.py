@@ -6,8 +6,8 @@
     entries each through `audit.services.record` in two tenants, one transaction per entry and
     sealed on commit, as a request would. Afterwards every tenant's chain must verify.
 (b) `--entries` pre-sealed entries are bulk-inserted into a third tenant (the chain computed in
-    Python with `entry_hash`; the bench drops the triggers that refuse sealed inserts) and `verify_chain` is
-    timed over them.
+    Python as sealing would, hashes, entry MACs and link MACs with the demo's key; the bench
+    drops the triggers that refuse sealed inserts) and `verify_chain` is timed over them.
 
 Each database runs in its own process with settings `samverkan.settings.dev` and
 `SAMVERKAN_DATA_DIR` in a temporary folder: SQLite uses a fresh file there, PostgreSQL a temporary
@@ -102,7 +102,15 @@ def _bulk_insert_sealed(municipality_id: uuid.UUID, entries: int) -> None:
     """Insert a pre-sealed chain of `entries` entries, as sealing would have produced it."""
     from django.db import connection
 
-    from samverkan.audit.chain import GENESIS, entry_hash, write_checkpoint
+    from samverkan.audit.chain import (
+        GENESIS,
+        HASHED_FIELDS,
+        _digest_and_content,
+        _stamp,
+        link_text,
+        write_checkpoint,
+    )
+    from samverkan.audit.keys import keyring
     from samverkan.audit.models import AuditChainHead, AuditEvent
 
     # This throwaway database takes the pre-sealed chain directly: drop the triggers that
@@ -118,6 +126,7 @@ def _bulk_insert_sealed(municipality_id: uuid.UUID, entries: int) -> None:
             cursor.execute("DROP TRIGGER IF EXISTS audit_head_insert_at_start")
     start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
     sealed_at = datetime.datetime.now(tz=datetime.UTC)
+    stamp, ring, chain = _stamp(sealed_at), keyring(), str(municipality_id)
     user_ids = [uuid.uuid4() for _ in range(50)]
     unit_ids = [uuid.uuid4() for _ in range(10)]
     prev = GENESIS
@@ -141,8 +150,13 @@ def _bulk_insert_sealed(municipality_id: uuid.UUID, entries: int) -> None:
             "details": {"rows": seq % 17, "q": "åäö"},
             "request_id": f"req-{seq}",
         }
-        digest = entry_hash(row)
-        batch.append(AuditEvent(**row, hash=digest, sealed_at=sealed_at))
+        digest, content = _digest_and_content([row[name] for name in HASHED_FIELDS])
+        link_mac = ring.sign(link_text(chain, seq, prev, digest, stamp))
+        batch.append(
+            AuditEvent(
+                **row, hash=digest, sealed_at=sealed_at, mac=ring.sign(content), link_mac=link_mac
+            )
+        )
         prev = digest
         if len(batch) == BULK_BATCH:
             AuditEvent.objects.bulk_create(batch, batch_size=BULK_BATCH)
@@ -236,7 +250,7 @@ def run(db: str, args: argparse.Namespace) -> Result:
             "SAMVERKAN_DATA_DIR": data_dir,
             "SAMVERKAN_AUDIT_CHECKPOINT_DIR": data_dir + "/audit",
         }
-        temp_db = f"samverkan_bench_{os.getpid()}"
+        temp_db = f"samverkan_audit_bench_{os.getpid()}"
         if db == "postgres":
             base = args.postgres_url.rsplit("/", 1)[0]
             with _postgres_admin(args.postgres_url) as admin:

@@ -19,6 +19,8 @@ from samverkan.children.api import router as children_router
 from samverkan.consent.api import router as consent_router
 from samverkan.core.errors import DomainError, InvalidInput, NotFound
 from samverkan.intake.api import router as intake_router
+from samverkan.plans.api import router as plans_router
+from samverkan.support.api import router as support_router
 
 CSRF_MESSAGE = _(
     "Anropet kunde inte tas emot eftersom säkerhetskontrollen (CSRF) misslyckades. Ingenting "
@@ -135,6 +137,8 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/children", children_router)
 api.add_router("/consents", consent_router)
 api.add_router("/intake", intake_router)
+api.add_router("/support", support_router)
+api.add_router("/plans", plans_router)
 
 
 def api_urls() -> tuple[list[Any], str, str]:

@@ -24,6 +24,8 @@ urlpatterns = [
     path("organisation/", include("samverkan.organisations.urls")),
     path("logg/", include("samverkan.audit.urls")),
     path("notiser/", include("samverkan.notifications.urls")),
+    path("insatser/", include("samverkan.support.urls")),
+    path("", include("samverkan.plans.urls")),
     path("", include("samverkan.intake.urls")),
     path("tillganglighet/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-# A pupil at kurator's school with a note in a school-social team, and a consent in force
+# A pupil at kurator's school with a note in a school-social team (and its open episode), and a consent in force
 # naming the school and that team for the note's category, recorded by kurator. Writes JSON.
 SETUP_SCRIPT = r"""
 import json, os, datetime
@@ -75,6 +75,24 @@ if chosen is None:
                 title="Samtal med familjen (e2e)",
                 body="Familjen har fått stöd av teamet.",
             )
+            # The caseload is the episode (issue 12): the team works with the child.
+            from samverkan.support.models import Episode, EpisodeSubject, EpisodeType
+            from samverkan.support.services import episode_types_ensure
+            episode_types_ensure(municipality_id=child.municipality_id)
+            ep = Episode.objects.create(
+                municipality_id=child.municipality_id,
+                child=child,
+                domain="social_services",
+                category="social_situation",
+                owner_unit_id=chosen.owner_unit_id,
+                episode_type=EpisodeType.objects.get(
+                    municipality_id=child.municipality_id, code="intensive_school_social"
+                ),
+                status="active",
+                source="principal_contact",
+                started_on=timezone.localdate(),
+            )
+            EpisodeSubject.objects.create(episode=ep, child=child)
             break
 assert chosen is not None, "no pupil at kurator's school to share a note about"
 child = chosen.child

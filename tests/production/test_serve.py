@@ -3,9 +3,15 @@
 
 import sys
 import time
+from pathlib import Path
 
 from samverkan import gunicorn_conf
-from samverkan.core.management.commands.serve import default_workers, gunicorn_argv, supervise
+from samverkan.core.management.commands.serve import (
+    RESTART_DELAY,
+    default_workers,
+    gunicorn_argv,
+    supervise,
+)
 
 
 def test_gunicorn_runs_the_wsgi_app_with_the_projects_settings() -> None:
@@ -26,10 +32,23 @@ def test_the_access_log_holds_no_query_string_and_no_referrer() -> None:
     assert gunicorn_conf.control_socket_disable is True
 
 
-def test_when_one_side_ends_the_supervisor_stops_the_other() -> None:
+def test_when_the_server_ends_the_supervisor_stops_the_helper() -> None:
     started = time.monotonic()
 
-    code = supervise([[sys.executable, "-c", "raise SystemExit(3)"], ["sleep", "30"]])
+    code = supervise([sys.executable, "-c", "raise SystemExit(3)"], ["sleep", "30"])
 
     assert code == 3
     assert time.monotonic() - started < 10
+
+
+def test_a_helper_that_ends_is_started_again(tmp_path: Path) -> None:
+    # The helper appends a line and dies at once (as the task worker does when the database
+    # goes away); the server lives long enough for two restarts.
+    runs = tmp_path / "runs"
+    helper = [sys.executable, "-c", f"open({str(runs)!r}, 'a').write('x')"]
+    server = [sys.executable, "-c", f"import time; time.sleep({2 * RESTART_DELAY + 1.5})"]
+
+    code = supervise(server, helper)
+
+    assert code == 1  # the server ended without being asked to
+    assert len(runs.read_text()) >= 3

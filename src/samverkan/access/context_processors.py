@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.intake import policies as intake_policies
 from samverkan.notifications import selectors as notification_selectors
+from samverkan.support import policies as support_policies
 
 from .roles import Role
 
@@ -31,6 +32,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Kontakta socialtjänsten"), reverse("intake:entry")))
     if actor.intake_unit_ids:
         items.append((_("Mottagning"), reverse("intake:queue")))
+    if support_policies.can_view_board(actor):
+        items.append((_("Tavla"), reverse("support:board")))
+    if support_policies.can_view_caseload(actor):
+        items.append((_("Mina insatser"), reverse("support:caseload")))
     items.append((_("Organisation"), reverse("organisations:list")))
     if actor.has_role(Role.LOG_REVIEWER):
         items.append((_("Logg"), reverse("audit:list")))

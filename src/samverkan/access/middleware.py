@@ -14,11 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
+from samverkan.audit import services as audit_services
 from samverkan.core.errors import DomainError
 
 from .actor import Actor, actor_load
 from .decisions import declared_policy
 from .denials import record_denial
+from .sign_in_audit import log_sign_in_event
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class IdleTimeoutMiddleware:
             now = int(time.time())
             last_seen = int(request.session.get("last_seen", now))
             if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                log_sign_in_event(request, audit_services.IDLE_TIMEOUT, user=request.user)
                 logout(request)
                 return redirect(f"{reverse('login')}?timeout=1")
             if now - last_seen >= 60 or "last_seen" not in request.session:

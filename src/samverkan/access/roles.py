@@ -24,6 +24,8 @@ class Role(models.TextChoices):
     TEAM_TEACHER = "team_teacher", _("Lärare i team")
     FAMILY_COORDINATOR = "family_coordinator", _("Familjeombud")
     NETWORK_WORKER = "network_worker", _("Nätverksarbetare")
+    # The team's daily work lead (gruppledare, R0.7): takes in requests and assigns members.
+    WORK_LEAD = "work_lead", _("Gruppledare")
     UNIT_HEAD = "unit_head", _("Enhetschef")
     # Governance and administration: no access to records about a child.
     STEERING_GROUP_MEMBER = "steering_group_member", _("Ledamot i styrgrupp")
@@ -73,6 +75,7 @@ TEAM_ROLES = frozenset(
         Role.TEAM_TEACHER,
         Role.FAMILY_COORDINATOR,
         Role.NETWORK_WORKER,
+        Role.WORK_LEAD,
     }
 )
 SOCIAL_SERVICES_ROLES = INTAKE_ROLES | TEAM_ROLES | {Role.UNIT_HEAD}

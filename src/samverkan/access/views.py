@@ -3,20 +3,24 @@
 from typing import Any
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from samverkan.children import selectors as child_selectors
+from samverkan.audit import services as audit_services
+from samverkan.children import services as child_services
 from samverkan.consent import selectors as consent_selectors
 from samverkan.intake import policies as intake_policies
 from samverkan.intake import selectors as intake_selectors
 from samverkan.organisations import selectors as org_selectors
+from samverkan.support import policies as support_policies
 
 from .decisions import AUTHENTICATED, PUBLIC, policy
 from .forms import LoginForm
 from .roles import INTAKE_ROLES, NO_CHILD_DATA_ROLES, SOCIAL_SERVICES_ROLES, Role
+from .sign_in_audit import log_sign_in_event
 
 
 class LoginView(auth_views.LoginView):
@@ -28,18 +32,35 @@ class LoginView(auth_views.LoginView):
         context["timed_out"] = self.request.GET.get("timeout") == "1"
         return context
 
-    def form_invalid(self, form: Any) -> HttpResponse:
-        response = super().form_invalid(form)
-        if form.has_error("__all__", "throttled"):
-            response.status_code = 429  # too early after earlier failures: try again later
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        log_sign_in_event(self.request, audit_services.SIGNED_IN, user=form.get_user())
         return response
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        if form.has_error("__all__", "throttled"):
+            # Too early after earlier failures: refused without checking the password, so no
+            # failure to log either (access.throttle).
+            response = super().form_invalid(form)
+            response.status_code = 429
+            return response
+        typed = str(form.data.get("username", ""))
+        if typed and form.data.get("password"):
+            # django-axes marks the request when this attempt locked the account or it was locked.
+            locked = getattr(self.request, "axes_locked_out", False)
+            event = audit_services.LOCKED_OUT if locked else audit_services.SIGN_IN_FAILED
+            log_sign_in_event(self.request, event, typed_username=typed)
+        return super().form_invalid(form)
 
 
 LoginView.samverkan_policy = PUBLIC  # type: ignore[attr-defined]
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            log_sign_in_event(request, audit_services.SIGNED_OUT, user=request.user)
+        return super().post(request, *args, **kwargs)
 
 
 LogoutView.samverkan_policy = AUTHENTICATED  # type: ignore[attr-defined]
@@ -70,7 +91,8 @@ def start(request: HttpRequest) -> HttpResponse:
     context["can_work_intake"] = bool(intake_policies.can_work_intake(actor))
     context["can_manage_routing"] = bool(intake_policies.can_manage_routing(actor))
     if actor.social_unit_ids and not actor.intake_unit_ids:
-        context["caseload"] = list(child_selectors.caseload_list(actor=actor)[:50])
+        context["caseload"] = child_services.caseload_read(actor=actor)
+        context["support_caseload"] = bool(support_policies.can_view_caseload(actor))
     # Consents naming the actor's units that wait for their side to confirm (principle 8).
     context["consents_waiting"] = consent_selectors.consents_waiting_count(actor=actor)
     context["is_intake"] = bool(actor.intake_unit_ids)

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     SEARCH = "search", _("Sökning")
     DENIED = "denied", _("Nekad åtkomst")
     LOGIN = "login", _("Inloggning")
+    SYSTEM = "system", _("Loggens egen händelse")
 
 
 class AuditEvent(models.Model):
@@ -24,7 +25,11 @@ class AuditEvent(models.Model):
     every UPDATE except sealing an unsealed row once (triggers, migration 0002)."""
 
     id = models.BigAutoField(primary_key=True)
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, db_index=False)
+    # The tenant's chain; NULL only for the installation's own chain (sign-in events that belong
+    # to no tenant, such as a failed attempt on an unknown username).
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, db_index=False, null=True, blank=True
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
     # Who: the person, and the role and unit under which they acted.
     actor_user_id = models.UUIDField(null=True, blank=True)
@@ -41,16 +46,28 @@ class AuditEvent(models.Model):
     purpose = models.CharField(max_length=200, blank=True)
     details = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    # The chain: set once by the sealing step.
+    # `<key id>:<HMAC-SHA256>` of the content, computed by the app when it appends the entry,
+    # with a key that never enters the database (audit/keys.py). Empty only before the MAC
+    # boundary (entries written before MACs existed).
+    mac = models.CharField(max_length=100, blank=True, default="")
+    # The chain: set once by the sealing step, the link MACed as `link_mac`. An entry whose MAC
+    # fails is never linked: sealing marks it `rejected` (sealed_at set, no seq).
     seq = models.BigIntegerField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     hash = models.CharField(max_length=64, blank=True, default="")
     sealed_at = models.DateTimeField(null=True, blank=True)
+    link_mac = models.CharField(max_length=100, blank=True, default="")
+    rejected = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["municipality", "seq", "id"]
         constraints = [
             models.UniqueConstraint(fields=["municipality", "seq"], name="audit_unique_seq"),
+            models.UniqueConstraint(
+                fields=["seq"],
+                condition=models.Q(municipality__isnull=True),
+                name="audit_unique_installation_seq",
+            ),
         ]
         indexes = [
             models.Index(fields=["municipality", "sealed_at", "id"], name="audit_pending_idx"),
@@ -88,19 +105,70 @@ PURPOSE_LABELS = {
 }
 
 
-class AuditChainHead(models.Model):
-    """The tenant's chain head: the last sealed entry's place and hash. Locked only while
-    sealing, never for the length of a request's transaction."""
+class _ChainHead(models.Model):
+    """A chain's head: the last sealed entry's place and hash. Locked only while sealing, never
+    for the length of a request's transaction."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditChainHead(_ChainHead):
+    """A tenant's chain head."""
 
     municipality = models.OneToOneField(
         Municipality, on_delete=models.PROTECT, primary_key=True, related_name="+"
     )
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True, default="")
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["municipality"]
 
     def __str__(self) -> str:
         return f"{self.municipality_id} @ {self.seq}"
+
+
+class AuditInstallationHead(_ChainHead):
+    """The head of the installation's own chain (entries without a tenant): one row, id 1."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"installation @ {self.seq}"
+
+
+class DenialWindow(models.Model):
+    """Working state, not the log: one user's refused attempts within a minute. The first few
+    (`individual`) are entries at once; the others are counted here, and when the minute is
+    over the count and the distinct objects and children probed become one entry
+    `access.denied_repeated` and the row goes."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    actor_user_id = models.UUIDField()
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=40, blank=True)
+    actor_unit_id = models.UUIDField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    individual = models.PositiveIntegerField(default=1)
+    count = models.PositiveIntegerField(default=0)
+    objects_probed = models.JSONField(default=list, blank=True)
+    child_ids = models.JSONField(default=list, blank=True)
+    more_objects = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "actor_user_id"], name="audit_one_denial_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.started_at:%H:%M} +{self.count}"

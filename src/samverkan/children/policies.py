@@ -13,11 +13,17 @@ from django.utils import timezone
 
 from samverkan.access.actor import Actor
 from samverkan.access.decisions import Decision
-from samverkan.access.roles import SCHOOL_ROLES, SOCIAL_SERVICES_ROLES, STUDENT_HEALTH_ROLES
+from samverkan.access.roles import (
+    SCHOOL_ROLES,
+    SOCIAL_SERVICES_ROLES,
+    STUDENT_HEALTH_ROLES,
+    TEAM_ROLES,
+)
 from samverkan.consent.rules import ActiveConsent, ReleaseFact
 from samverkan.core.models import RecordCategory, SecrecyDomain
+from samverkan.support.models import Episode, EpisodeMember, EpisodeSubject
 
-from .models import Enrolment, Note
+from .models import Enrolment
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,11 @@ class ChildRelation:
     child_id: UUID
     municipality_id: UUID
     current_school_ids: frozenset[UUID]
-    record_unit_ids: frozenset[UUID]  # social-services units holding a record (caseload)
+    # Teams with an open support episode about the child: the caseload (issue 12). An ended or
+    # declined episode gives nothing, so access from an episode ends with it.
+    record_unit_ids: frozenset[UUID]
+    # Active members of the child's running episodes (a team teacher working by consent).
+    episode_member_ids: frozenset[UUID] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -99,10 +109,13 @@ def can_view_child(actor: Actor, rel: ChildRelation) -> Decision:
         return Decision.allow(
             "enrolled_at_own_school", grant=actor.grant_for(SCHOOL_ROLES, schools)
         )
-    # Social-services team staff and unit heads: a record in their unit (caseload).
+    # Social-services team staff and unit heads: an open episode of their team (caseload).
     units = rel.record_unit_ids & actor.social_unit_ids
     if units:
         return Decision.allow("caseload", grant=actor.grant_for(SOCIAL_SERVICES_ROLES))
+    # A member of a running episode working by consent (a joint team without one authority).
+    if actor.user_id in rel.episode_member_ids and actor.grant_for(TEAM_ROLES) is not None:
+        return Decision.allow("episode_member", grant=actor.grant_for(TEAM_ROLES))
     return Decision.deny("no_relation")
 
 
@@ -118,10 +131,19 @@ def children_visible_to(actor: Actor) -> Q:
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     )
     caseload = Exists(
-        Note.objects.filter(
+        EpisodeSubject.objects.filter(
             child_id=OuterRef("pk"),
-            domain=SecrecyDomain.SOCIAL_SERVICES,
-            owner_unit_id__in=actor.social_unit_ids,
+            episode__status__in=Episode.OPEN_STATUSES,
+            episode__owner_unit_id__in=actor.social_unit_ids,
+        )
+    )
+    member = Exists(
+        EpisodeSubject.objects.filter(
+            child_id=OuterRef("pk"),
+            episode__status=Episode.Status.ACTIVE,
+            episode__in=EpisodeMember.objects.filter(
+                user_id=actor.user_id, ended_at__isnull=True
+            ).values("episode_id"),
         )
     )
     parts = Q(pk__in=[])
@@ -129,6 +151,8 @@ def children_visible_to(actor: Actor) -> Q:
         parts |= Q(enrolled)
     if actor.social_unit_ids:
         parts |= Q(caseload)
+    if actor.grant_for(TEAM_ROLES) is not None:
+        parts |= Q(member)
     return tenant & parts
 
 

@@ -12,7 +12,9 @@ from samverkan.access.roles import HEALTH_CARE_ROLES
 from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.rules import ActiveConsent
 from samverkan.core.errors import NotFound
-from samverkan.core.models import RecordCategory, SecrecyDomain
+from samverkan.core.models import RecordCategory
+from samverkan.support import selectors as support_selectors
+from samverkan.support.models import Episode, EpisodeSubject
 
 from . import policies
 from .identity import HYPHENS, InvalidIdentityNumber, parse_identity_number
@@ -78,14 +80,9 @@ def child_relation(*, child: Child) -> policies.ChildRelation:
         .order_by()
         .values_list("school_id", flat=True)
     )
-    unit_ids = frozenset(
-        Note.objects.filter(child_id=child.pk, domain=SecrecyDomain.SOCIAL_SERVICES)
-        # Without order_by() the default ordering's columns join the DISTINCT: one row per note.
-        .order_by()
-        .values_list("owner_unit_id", flat=True)
-        .distinct()
-    )
-    return policies.ChildRelation(child.pk, child.municipality_id, school_ids, unit_ids)
+    # The caseload is the episode (issue 12): teams with an open episode about the child.
+    unit_ids, members = support_selectors.child_caseload(child_id=child.pk)
+    return policies.ChildRelation(child.pk, child.municipality_id, school_ids, unit_ids, members)
 
 
 def child_get_visible(*, actor: Actor, child_id: UUID) -> tuple[Child, policies.ChildRelation]:
@@ -240,12 +237,15 @@ def child_overview(
 
 
 def caseload_list(*, actor: Actor) -> QuerySet[Child]:
-    """Children with a record in the actor's social-services units (team start page)."""
+    """Children with an open episode of the actor's social-services units (team start page):
+    the caseload is the episode (issue 12)."""
     if not actor.social_unit_ids:
         return Child.objects.none()
     return Child.objects.filter(
         municipality_id=actor.tenant_id,
-        pk__in=Note.objects.filter(
-            domain=SecrecyDomain.SOCIAL_SERVICES, owner_unit_id__in=actor.social_unit_ids
+        pk__in=EpisodeSubject.objects.filter(
+            episode__status__in=Episode.OPEN_STATUSES,
+            episode__owner_unit_id__in=actor.social_unit_ids,
+            child__isnull=False,
         ).values("child_id"),
     ).order_by("family_name", "given_name", "pk")

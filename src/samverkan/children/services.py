@@ -40,6 +40,24 @@ def child_search(*, actor: Actor, text: str) -> tuple[selectors.ChildQuery, list
 
 
 @transaction.atomic
+def caseload_read(*, actor: Actor, limit: int = 50) -> list[Child]:
+    """The children in the actor's team's cases, listed by name on the start page: an audited
+    read naming every child listed (issue #10)."""
+    children = list(selectors.caseload_list(actor=actor)[:limit])
+    if children:
+        audit.record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            event="child.caseload_listed",
+            object_type="children.child",
+            child_ids=[c.pk for c in children],
+            purpose="caseload",
+            details={"rows": len(children)},
+        )
+    return children
+
+
+@transaction.atomic
 def child_open(*, actor: Actor, child_id: UUID) -> selectors.ChildOverview:
     """Open a child's page: what the actor may see, and an audit entry for the read."""
     child, relation = selectors.child_get_visible(actor=actor, child_id=child_id)

@@ -16,6 +16,12 @@ class ConsentPurpose(models.TextChoices):
     )
     COORDINATED_PLAN = "coordinated_plan", _("Samordnad individuell plan (SIP)")
     SUPPORT_REQUEST = "support_request", _("Begäran om stöd")
+    # Consent to a team's support episode itself (SoL 21 kap. 1–2 §§): every episode starts
+    # with it; a family's adults consent each for their own part (ConsentParty.Kind.ADULT).
+    SUPPORT_SERVICE = "support_service", _("Stöd från team (insats)")
+    # Family coordination works on the family's own mandate and may speak for the family with
+    # other organisations (R2.6): a purpose of its own, never implied by the service consent.
+    FAMILY_MANDATE = "family_mandate", _("Familjeombudets mandat att företräda familjen")
 
 
 class ConsentDirection(models.TextChoices):
@@ -95,6 +101,9 @@ class ConsentParty(BaseModel):
     class Kind(models.TextChoices):
         GUARDIAN = "guardian", _("Vårdnadshavare")
         CHILD = "child", _("Barnet")
+        # An adult of a family episode consenting for their own part (issue 12): not a decision
+        # about the child, so the rules for the child's consent do not count it.
+        ADULT = "adult", _("Vuxen i familjen, för egen del")
 
     class Answer(models.TextChoices):
         GIVEN = "given", _("Samtycker")
@@ -135,7 +144,7 @@ class ConsentParty(BaseModel):
                 fields=["consent"], condition=Q(kind="child"), name="consent_party_one_child"
             ),
             models.CheckConstraint(
-                condition=(Q(kind="guardian") & Q(guardian__isnull=False))
+                condition=(Q(kind__in=("guardian", "adult")) & Q(guardian__isnull=False))
                 | (Q(kind="child") & Q(guardian__isnull=True)),
                 name="consent_party_kind_matches",
             ),

@@ -144,9 +144,9 @@ def consent_form_build(*, child: Child, consent: Consent, today: datetime.date) 
     )
 
 
-def _url_fetcher() -> Any:
-    """A fetcher that reads only files in PRINT_DIR: no network, no other file. A refused URL
-    is skipped by WeasyPrint with a warning."""
+def _url_fetcher(root: Path = PRINT_DIR) -> Any:
+    """A fetcher that reads only files in `root` (PRINT_DIR): no network, no other file. A
+    refused URL is skipped by WeasyPrint with a warning. The SIP's PDF uses it too."""
     from weasyprint.urls import URLFetcher
 
     class LocalOnlyFetcher(URLFetcher):
@@ -155,7 +155,7 @@ def _url_fetcher() -> Any:
             if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise ValueError(f"Refusing to fetch a non-file URL: {parts.scheme}:")
             path = Path(unquote(parts.path)).resolve()
-            if not path.is_relative_to(PRINT_DIR):
+            if not path.is_relative_to(root):
                 raise ValueError("Refusing to read a file outside the print templates.")
             return super().fetch(url, headers)
 

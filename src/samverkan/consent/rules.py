@@ -24,6 +24,13 @@ class Requirement:
     child: str
 
 
+# Services for a child (SoL 21 kap. 1–2 §§): under 12 the guardians, the child heard; 12–14 the
+# guardians and the child; from 15 the child's own consent suffices.
+_SERVICE_AGES = (
+    (0, 11, G.ALL_WITH_CUSTODY, C.HEARD),
+    (12, 14, G.ALL_WITH_CUSTODY, C.CONSENT),
+    (15, 200, G.NOT_NEEDED_IF_CHILD_CONSENTS, C.CONSENT_SUFFICES),
+)
 # (age from, age to inclusive, guardians, child) per purpose.
 DEFAULT_RULES: dict[str, tuple[tuple[int, int, str, str], ...]] = {
     ConsentPurpose.INFORMATION_EXCHANGE: (
@@ -31,15 +38,17 @@ DEFAULT_RULES: dict[str, tuple[tuple[int, int, str, str], ...]] = {
         (12, 14, G.ALL_WITH_CUSTODY, C.CONSENT),
         (15, 200, G.NOT_NEEDED_IF_CHILD_CONSENTS, C.CONSENT_SUFFICES),
     ),
-    ConsentPurpose.SUPPORT_REQUEST: (
-        (0, 11, G.ALL_WITH_CUSTODY, C.HEARD),
-        (12, 14, G.ALL_WITH_CUSTODY, C.CONSENT),
-        (15, 200, G.NOT_NEEDED_IF_CHILD_CONSENTS, C.CONSENT_SUFFICES),
-    ),
+    ConsentPurpose.SUPPORT_REQUEST: _SERVICE_AGES,
     ConsentPurpose.COORDINATED_PLAN: (
         (0, 17, G.ALL_WITH_CUSTODY, C.HEARD),
         (18, 200, G.NOT_NEEDED_IF_CHILD_CONSENTS, C.CONSENT_SUFFICES),
     ),
+    # Support from a team (SoL 21 kap. 1–2 §§): the same ages as a request for support; an
+    # 18–20-year-old consents alone.
+    ConsentPurpose.SUPPORT_SERVICE: _SERVICE_AGES,
+    # The family's mandate (R2.6): the child's part by the same ages; each adult gives their
+    # own part as an ADULT party, checked by the support app.
+    ConsentPurpose.FAMILY_MANDATE: _SERVICE_AGES,
 }
 
 
@@ -260,6 +269,20 @@ DEFAULT_RECIPIENT_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     }
     for purpose in ConsentPurpose.values
 }
+# Consent to a team's service names the team's own professions (R0.6: one caseload).
+_TEAM_DEFAULT = (
+    "team_social_worker",
+    "family_coordinator",
+    "network_worker",
+    "work_lead",
+    "unit_head",
+)
+for _purpose in (ConsentPurpose.SUPPORT_SERVICE, ConsentPurpose.FAMILY_MANDATE):
+    DEFAULT_RECIPIENT_ROLES[_purpose] = {
+        "school": _SCHOOL_DEFAULT,
+        "preschool": _PRESCHOOL_DEFAULT,
+        "social_services": _TEAM_DEFAULT,
+    }
 # The roles that can be ticked per kind of unit.
 RECIPIENT_ROLE_CHOICES: dict[str, tuple[str, ...]] = {
     "school": (
@@ -280,6 +303,7 @@ RECIPIENT_ROLE_CHOICES: dict[str, tuple[str, ...]] = {
         "family_coordinator",
         "network_worker",
         "team_teacher",
+        "work_lead",
     ),
 }
 

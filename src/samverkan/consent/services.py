@@ -696,6 +696,22 @@ def consent_expire_due(*, today: datetime.date | None = None) -> int:
 
 
 @transaction.atomic
+def consent_form_read(*, actor: Actor, child: Child, relation: ChildRelation) -> None:
+    """The form to record a consent shows the child's and the guardians' names and custody:
+    an audited read, like every page that renders a child (issue #10)."""
+    decision = enforce(policies.can_record_consent(actor, relation))
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="consent.form_viewed",
+        subject=child,
+        child_ids=[child.pk],
+        grant=decision.grant,
+        purpose=decision.basis or decision.reason,
+    )
+
+
+@transaction.atomic
 def consents_read(
     *, actor: Actor, child_id: UUID, consent_id: UUID | None = None
 ) -> tuple[Child, ChildRelation, list[selectors.ConsentView]]:

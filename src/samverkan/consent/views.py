@@ -109,6 +109,7 @@ def consent_record(request: HttpRequest, child_id: UUID) -> HttpResponse:
                         request, form.cleaned_data["request_id"], url=url, label=label
                     )
                     return redirect(url)
+    services.consent_form_read(actor=actor, child=child, relation=relation)
     age = rules.age_on(child.birth_date, timezone.localdate())
     overrides = {
         p: selectors.rule_overrides(municipality_id=child.municipality_id, purpose=p)

@@ -1,7 +1,7 @@
 """Nothing typed is lost, nothing is sent twice (DESIGN principle 3; docs/forms.md).
 
-A *draft* is one person's filling-in of one form about one subject (a child, a school, a
-consent). Its token is the form's `request_id`: the services store it under a unique constraint,
+A *draft* is one person's filling-in of one form about one subject (a child, a school, an
+item). Its token is the form's `request_id`: the services store it under a unique constraint,
 so a repeat returns the first result. The token is kept in the session per form and subject, so
 the form reached again by a reload, a language switch or Back after sending carries the same
 token; sending retires it (the session remembers the receipt), and a second submission of it
@@ -53,7 +53,7 @@ class Draft:
     name: str
     token: uuid.UUID
     sent: SentDraft | None = None
-    new_url: str = ""  # the same form with a new token ("Börja på en ny")
+    new_url: str = ""  # the same form with a new token ("Börja på ett nytt formulär")
 
 
 def _key(name: str, subject: object) -> str:

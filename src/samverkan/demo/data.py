@@ -154,6 +154,7 @@ ROLE_LOGINS: Final = (
     RoleLogin("mottagning", Role.INTAKE_SOCIAL_WORKER, INTAKE),
     RoleLogin("teamsocionom", Role.TEAM_SOCIAL_WORKER, SCHOOL_SOCIAL_TEAM),
     RoleLogin("teamlarare", Role.TEAM_TEACHER, SCHOOL_SOCIAL_TEAM),
+    RoleLogin("gruppledare", Role.WORK_LEAD, SCHOOL_SOCIAL_TEAM),
     RoleLogin("familjeombud", Role.FAMILY_COORDINATOR, FAMILY_TEAM),
     RoleLogin("natverk", Role.NETWORK_WORKER, FAMILY_TEAM),
     RoleLogin("enhetschef", Role.UNIT_HEAD, CHILD_YOUTH),

@@ -24,6 +24,8 @@ from .data import SchoolSpec
 from .errors import DemoInvalidSize, DemoMunicipalityExists
 from .families import BATCH_SIZE, FamilyBuilder
 from .intake import build_intake
+from .plans import build_plans
+from .support import build_support
 
 MAX_CHILDREN = 1_000_000
 LOAD_PAGE_CACHE_KIB = 256 * 1024
@@ -157,6 +159,15 @@ class _Loader:
             now=self.now,
             school_year=self.school_year,
         ).build(children, self.say)
+        episodes = build_support(
+            rng=self.rng,
+            new_id=self.uuid,
+            municipality_id=self.municipality.pk,
+            units=self.units,
+            today=self.today,
+            now=self.now,
+        )
+        self.say(f"{episodes} insatser skapade.")
         items = build_intake(
             rng=self.rng,
             new_id=self.uuid,
@@ -168,6 +179,15 @@ class _Loader:
             now=self.now,
         )
         self.say(f"{items} inkomna ärenden skapade.")
+        plans = build_plans(
+            new_id=self.uuid,
+            municipality=self.municipality,
+            units=self.units,
+            users=self.users,
+            assignments=self.assignments,
+            now=self.now,
+        )
+        self.say(f"{plans} SIP:ar skapade.")
         return DemoResult(
             code=self.code,
             name=name,
@@ -327,7 +347,10 @@ class _Loader:
             self._staff(Role.TEAM_TEACHER, team, login=None if i else "teamlarare")
         for i in range(5):
             self._staff(Role.TEAM_SOCIAL_WORKER, team, login=None if i else "teamsocionom")
+        # R0.7: each team's daily work lead (gruppledare) takes requests in and assigns members.
+        self._staff(Role.WORK_LEAD, team, login="gruppledare")
         family = [units[data.FAMILY_TEAM]]  # R2.4: 5 staff
+        self._staff(Role.WORK_LEAD, family)
         for i in range(3):
             self._staff(Role.FAMILY_COORDINATOR, family, login=None if i else "familjeombud")
         for i in range(2):

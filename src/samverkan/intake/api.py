@@ -387,7 +387,8 @@ def support_request_submit(
 def sent_list(request: HttpRequest) -> list[SentOut]:
     """What the actor sent (or their school sent, for its leaders), newest first: reference,
     kind, status and the outcome only when feedback was given. Never intake's handling."""
-    return [_sent_out(view) for view in selectors.sent_items(actor=_actor(request))]
+    items, _consultations = services.sent_list_read(actor=_actor(request))
+    return [_sent_out(view) for view in items]
 
 
 # ---------------------------------------------------------------------------------------------

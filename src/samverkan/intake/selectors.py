@@ -54,6 +54,7 @@ QUEUE_COLUMNS = (
     "decided_at",
     "feedback_requested_at",
     "feedback_given_at",
+    "likely_duplicate_of_id",
     "assigned_to_id",
     "school_id",
     "child_id",

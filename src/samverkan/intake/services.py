@@ -20,7 +20,7 @@ from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
 from samverkan.children import selectors as child_selectors
 from samverkan.children import services as child_services
-from samverkan.children.models import Child, Note
+from samverkan.children.models import Child
 from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import ConsentPurpose
 from samverkan.consent.rules import age_on
@@ -28,6 +28,7 @@ from samverkan.core.errors import AccessDenied, ConcurrentEdit, NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.notifications import services as notification_services
 from samverkan.organisations.models import Unit
+from samverkan.support import services as support_services
 
 from . import deadlines, policies, routing, selectors, text_checks
 from .errors import (
@@ -955,8 +956,8 @@ def meeting_offer(*, actor: Actor, item_id: UUID, participants: list[str], note:
 
 @transaction.atomic
 def handover(*, actor: Actor, item_id: UUID, team_id: UUID | None, note: str) -> IntakeItem:
-    """Hand a support request (or a decided report) over to a team (R2.8): the team gets the
-    child in its caseload, and the team's member responsible for the school and the school's
+    """Hand a support request (or a decided report) over to a team (R2.8): it becomes an
+    episode request for the team's work lead, which puts the child in the team's caseload, and the team's member responsible for the school and the school's
     principal are each told to contact the other."""
     item = _locked(actor, item_id, None)
     enforce(policies.can_record_assessment(actor, selectors.item_ref(item)))
@@ -975,17 +976,12 @@ def handover(*, actor: Actor, item_id: UUID, team_id: UUID | None, note: str) ->
     item.handover_note = note.strip()
     item.status = IntakeItem.Status.HANDED_OVER
     _bump(item, "handed_over_to", "handed_over_at", "handover_note", "status")
-    Note.objects.create(
-        municipality_id=item.municipality_id,
-        child_id=item.child_id,
-        domain=SecrecyDomain.SOCIAL_SERVICES,
-        category=RecordCategory.SOCIAL_SITUATION,
-        owner_unit=team,
-        created_by_id=actor.user_id,
-        title=str(_("Överlämnat från mottagningen (%(ref)s)") % {"ref": item.reference}),
-        body=note.strip() or str(_("Överlämnat utan kommentar.")),
+    # The item becomes an episode request for the team's work lead (issue 12): the team has
+    # the child in its caseload while the request is open.
+    episode = support_services.episode_request_from_handover(
+        actor=actor, item=item, team=team, note=note
     )
-    _record_change(actor, item, "intake.handed_over", team=str(team.pk))
+    _record_change(actor, item, "intake.handed_over", team=str(team.pk), episode=str(episode.pk))
     member = selectors.team_school_member(team_id=team.pk, school_id=item.school_id)
     leaders = selectors.school_leaders(school_id=item.school_id)
     school = Unit.objects.get(pk=item.school_id)
@@ -1050,6 +1046,26 @@ def sender_child_search(
         actor=actor, school_ids=school_ids, child_ids=[c.pk for c in results]
     )
     return query, choices
+
+
+def sender_child_read(
+    *, actor: Actor, school_ids: frozenset[UUID], child_id: UUID
+) -> list[selectors.ChildChoice]:
+    """The child already chosen for a report or request (?barn= or the posted child), shown by
+    name on the form: an audited read when the child is one of the sender's pupils."""
+    with transaction.atomic():
+        chosen = selectors.sender_children(actor=actor, school_ids=school_ids, child_ids=[child_id])
+        if chosen:
+            audit.record(
+                actor=actor,
+                action=AuditAction.VIEW,
+                event="intake.form_child_viewed",
+                object_type="children.child",
+                object_id=str(child_id),
+                child_ids=[child_id],
+                details={"schools": sorted({str(c.school_id) for c in chosen})},
+            )
+    return chosen
 
 
 def request_consents_read(*, actor: Actor, child: Child, consent_ids: list[UUID]) -> None:

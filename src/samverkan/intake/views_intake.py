@@ -122,8 +122,15 @@ def queue_row(item: IntakeItem, today: datetime.date, url_pattern: str) -> Queue
         waited_days=waited,
         age_label=ngettext("%(age)d år", "%(age)d år", age) % {"age": age},
         waited_label=waited_label,
-        tags=deadline_tags(item_deadlines),
+        tags=deadline_tags(item_deadlines) + _duplicate_tag(item),
     )
+
+
+def _duplicate_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
+    """Sent anyway after the duplicate warning (issue #11): flagged in the queue too."""
+    if item.likely_duplicate_of_id is None:
+        return ()
+    return (("", Tag(_("Trolig dubblett"), "yellow")),)
 
 
 @require_GET

@@ -186,7 +186,7 @@ def _children(
     what a search found (audited by the search). Never a whole school's pupils."""
     school_ids = frozenset(pk for pk, _name in schools)
     if child_id is not None:
-        chosen = selectors.sender_children(actor=actor, school_ids=school_ids, child_ids=[child_id])
+        chosen = services.sender_child_read(actor=actor, school_ids=school_ids, child_id=child_id)
         return chosen, None
     if text.strip():
         query, found = services.sender_child_search(actor=actor, school_ids=school_ids, text=text)

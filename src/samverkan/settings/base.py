@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "samverkan.consent",
     "samverkan.notifications",
     "samverkan.intake",
+    "samverkan.support",
+    "samverkan.plans",
     "samverkan.demo",
 ]
 
@@ -87,7 +89,12 @@ def database_from_env(default_sqlite: Path) -> dict[str, object]:
     """DATABASE_URL selects PostgreSQL; without it the embedded SQLite database is used."""
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # Connections are kept a minute per process (gunicorn's workers reuse them) and checked
+        # before reuse, so a restarted PostgreSQL costs no failed request, a resend from the
+        # database-error page among them (docs/forms.md).
+        config: dict[str, object] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         return config
     # The embedded database's folder is created on first use, so a fresh data dir just works.
     default_sqlite.parent.mkdir(parents=True, exist_ok=True)
@@ -206,10 +213,18 @@ SAMVERKAN_CONTACT_TARGET_SCHOOLS = 2
 
 # The audit chain's checkpoints are written outside the database (DESIGN principle 2).
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("SAMVERKAN_AUDIT_CHECKPOINT_DIR", DATA_DIR / "audit"))
+# The keyring that MACs audit entries, links and checkpoints: `id:key,id:key`, newest first (the
+# first signs, all verify); parsed and validated by samverkan.audit.keys. The keys never enter
+# the database. Required in production; dev.py falls back to AUDIT_KEY_FILE, test.py fixes one.
+AUDIT_KEYS = os.environ.get("SAMVERKAN_AUDIT_KEYS", "")
+AUDIT_KEY_FILE: Path | None = None
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Every audit checkpoint is also a log line (INFO), so the system log (journald/syslog) and
+    # a collector outside the machine keep a copy; see docs/runbooks/audit.md.
+    "loggers": {"samverkan.audit.checkpoint": {"level": "INFO"}},
 }

@@ -18,8 +18,7 @@ if _problems:
     raise ImproperlyConfigured(refusal(_problems))
 
 SECRET_KEY = os.environ["SAMVERKAN_SECRET_KEY"]
-# Connections live for a minute per worker; after a PostgreSQL restart (an upgrade, a failover)
-# each is checked before reuse instead of failing the next request.
+# Kept connections are checked before reuse (base.py sets it for DATABASE_URL; SQLite too).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 STATIC_ROOT = os.environ.get("SAMVERKAN_STATIC_ROOT", str(DATA_DIR / "static"))  # noqa: F405
 WHITENOISE_USE_FINDERS = False

@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="samverkan-audit-"))
+# A fixed, public key: only tests use it.
+AUDIT_KEYS = "test:" + "dGVzdC1vbmx5LW5vdC1zZWNyZXQtYXVkaXQta2V5LTAwMDA="
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="samverkan-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -75,7 +75,16 @@ def test_the_url_walk_reaches_nested_includes() -> None:
 def test_only_pages_without_personal_data_are_public() -> None:
     public = {route for route, view in _project_views() if declared_policy(view) == PUBLIC}
 
-    assert public == {"logga-in/", "sprak/", "tillganglighet/", "healthz"}
+    # The SIP's outside participants cannot sign in: their page asks for the code given by
+    # phone and shows nothing; the plan leaves only for a valid single-use link and code
+    # (plans.meetings.download_fetch, audited).
+    assert public == {
+        "logga-in/",
+        "sprak/",
+        "tillganglighet/",
+        "healthz",
+        "sip/hamta/<str:token>/",
+    }
 
 
 def test_a_view_that_skips_the_login_is_public_or_an_api_operation() -> None:

@@ -1,16 +1,20 @@
 """Fixtures for the audit log: tenants, actors, a private checkpoint folder, tampering."""
 
 import uuid
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from samverkan.access.actor import Actor, Grant
 from samverkan.access.roles import Role
 from samverkan.audit import services
-from samverkan.audit.models import AuditAction, AuditEvent
+from samverkan.audit.chain import GENESIS, HASHED_FIELDS, entry_hash
+from samverkan.audit.models import AuditAction, AuditChainHead, AuditEvent
 from samverkan.organisations.models import Municipality, Unit
 
 
@@ -94,6 +98,7 @@ def triggers_off() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
             cursor.execute("ALTER TABLE audit_auditchainhead DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE audit_auditinstallationhead DISABLE TRIGGER USER")
         else:
             for trigger in (
                 "audit_event_seal_once",
@@ -103,5 +108,70 @@ def triggers_off() -> None:
                 "audit_event_insert_unsealed",
                 "audit_head_insert_at_start",
                 "audit_head_hash_moves_forward",
+                "audit_installation_head_no_delete",
+                "audit_installation_head_insert_at_start",
+                "audit_installation_head_forward_only",
             ):
                 cursor.execute(f"DROP TRIGGER {trigger}")
+
+
+def run_command(command: str, *args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(command, *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def verify_broken(*args: str) -> tuple[str, str]:
+    """Run verify_audit expecting it to fail; its output and its error message."""
+    out = StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_audit", *args, stdout=out, stderr=StringIO())
+    return out.getvalue(), str(failure.value)
+
+
+def forge(model: AuditEvent, *, seq: int, prev_hash: str, mac: str = "") -> AuditEvent:
+    """A new entry at `seq` that looks valid: linked to `prev_hash`, its hash computed; `mac`
+    made up (the forger has no key) for both MACs when given."""
+    forged = AuditEvent(
+        municipality_id=model.municipality_id,
+        occurred_at=model.occurred_at,
+        actor_username="forfalskare",
+        action=AuditAction.VIEW,
+        event="child.viewed",
+        object_id="forged",
+        seq=seq,
+        prev_hash=prev_hash,
+        sealed_at=timezone.now(),
+        mac=mac,
+        link_mac=mac,
+    )
+    forged.hash = entry_hash({name: getattr(forged, name) for name in HASHED_FIELDS})
+    forged.save(force_insert=True)
+    return forged
+
+
+def rehash_from(entries: list[AuditEvent], index: int) -> None:
+    """Recompute the chain from entries[index] on and move the head along, as a careful forger
+    with database access would."""
+    prev = entries[index - 1].hash if index else GENESIS
+    for entry in entries[index:]:
+        entry.refresh_from_db()
+        entry.prev_hash = prev
+        entry.hash = entry_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
+        AuditEvent.objects.filter(pk=entry.pk).update(prev_hash=entry.prev_hash, hash=entry.hash)
+        prev = entry.hash
+    AuditChainHead.objects.filter(municipality_id=entries[0].municipality_id).update(hash=prev)
+
+
+def refusals(**filters: object) -> int:
+    """How many refusals the log records (tests of other apps count them): every denial window
+    written out, each `access.denied` entry one, each `access.denied_repeated` its count; a
+    probe recorded in another tenant's log is not counted again."""
+    services.flush_denials(now=timezone.now() + services.DENIAL_WINDOW)
+    entries = AuditEvent.objects.filter(
+        action=AuditAction.DENIED, event__in=(services.DENIED, services.DENIED_REPEATED), **filters
+    )
+    return sum(
+        int(details.get("count", 1)) if event == services.DENIED_REPEATED else 1
+        for event, details in entries.values_list("event", "details")
+    )

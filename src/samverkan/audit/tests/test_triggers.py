@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from samverkan.access.actor import Actor
 from samverkan.audit.chain import GENESIS, seal_pending
-from samverkan.audit.models import AuditChainHead, AuditEvent
+from samverkan.audit.models import AuditChainHead, AuditEvent, AuditInstallationHead
 from samverkan.organisations.models import Municipality
 
 from .conftest import append
@@ -36,6 +36,7 @@ CONTENT_CHANGES: dict[str, Any] = {
     "purpose": "consent:other",
     "details": {"rows": 999},
     "request_id": "forged",
+    "mac": "test:" + "0" * 64,
 }
 
 
@@ -45,7 +46,13 @@ def _change(column: str, other_tenant: Municipality) -> dict[str, Any]:
 
 
 def _seal_values(seq: int = 1) -> dict[str, Any]:
-    return {"seq": seq, "prev_hash": GENESIS, "hash": "f" * 64, "sealed_at": timezone.now()}
+    return {
+        "seq": seq,
+        "prev_hash": GENESIS,
+        "hash": "f" * 64,
+        "link_mac": "test:" + "f" * 64,
+        "sealed_at": timezone.now(),
+    }
 
 
 @pytest.mark.parametrize("column", list(CONTENT_CHANGES))
@@ -104,10 +111,12 @@ def test_sealing_an_unsealed_entry_once_is_allowed(actor: Actor) -> None:
         {"prev_hash": "e" * 64},
         {"hash": "e" * 64},
         {"sealed_at": datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)},
+        {"link_mac": "test:" + "e" * 64},
         {"sealed_at": None, "seq": None, "hash": "", "prev_hash": ""},
         _seal_values(seq=7),
+        {"rejected": True, "seq": None, "hash": "", "prev_hash": "", "link_mac": ""},
     ],
-    ids=["seq", "prev_hash", "hash", "sealed_at", "unseal", "reseal"],
+    ids=["seq", "prev_hash", "hash", "sealed_at", "link_mac", "unseal", "reseal", "reject"],
 )
 def test_resealing_a_sealed_entry_is_refused(actor: Actor, change: dict[str, Any]) -> None:
     entry = append(actor)
@@ -119,18 +128,59 @@ def test_resealing_a_sealed_entry_is_refused(actor: Actor, change: dict[str, Any
     assert AuditEvent.objects.get(pk=entry.pk).seq == 1
 
 
+def test_rejecting_an_unsealed_entry_once_is_allowed(actor: Actor) -> None:
+    entry = append(actor)
+
+    updated = AuditEvent.objects.filter(pk=entry.pk).update(rejected=True, sealed_at=timezone.now())
+
+    entry.refresh_from_db()
+    assert updated == 1
+    assert (entry.rejected, entry.seq, entry.hash) == (True, None, "")
+
+
+def test_a_rejected_entry_cannot_be_sealed_later(actor: Actor) -> None:
+    entry = append(actor)
+    AuditEvent.objects.filter(pk=entry.pk).update(rejected=True, sealed_at=timezone.now())
+
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditEvent.objects.filter(pk=entry.pk).update(**_seal_values(), rejected=False)
+
+    assert AuditEvent.objects.get(pk=entry.pk).rejected
+
+
 @pytest.mark.parametrize(
     "change",
-    [{"seq": 1}, {"seq": 1, "hash": "f" * 64}, {"sealed_at": timezone.now()}],
-    ids=["seq-only", "without-sealed_at", "without-seq"],
+    [
+        {"seq": 1},
+        {"seq": 1, "hash": "f" * 64},
+        {"sealed_at": timezone.now()},
+        {**_seal_values(), "link_mac": ""},
+        # Rejecting is the mark and sealed_at, nothing else.
+        {"rejected": True, "sealed_at": timezone.now(), "seq": 1},
+        {"rejected": True, "sealed_at": timezone.now(), "hash": "f" * 64},
+        {"rejected": True, "sealed_at": timezone.now(), "link_mac": "test:" + "f" * 64},
+        {"rejected": True},
+    ],
+    ids=[
+        "seq-only",
+        "without-sealed_at",
+        "without-seq",
+        "without-link-mac",
+        "reject-with-seq",
+        "reject-with-hash",
+        "reject-with-link-mac",
+        "reject-without-sealed_at",
+    ],
 )
-def test_half_sealing_an_entry_is_refused(actor: Actor, change: dict[str, Any]) -> None:
+def test_half_sealing_or_rejecting_an_entry_is_refused(
+    actor: Actor, change: dict[str, Any]
+) -> None:
     entry = append(actor)
 
     with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
         AuditEvent.objects.filter(pk=entry.pk).update(**change)
 
-    assert AuditEvent.objects.get(pk=entry.pk).seq is None
+    assert AuditEvent.objects.get(pk=entry.pk).sealed_at is None
 
 
 @pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "unsealed"])
@@ -236,6 +286,39 @@ def test_database_refuses_inserting_an_already_sealed_entry(tenant: Municipality
         forged.save(force_insert=True)
 
     assert not AuditEvent.objects.filter(hash="f" * 64).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "values",
+    [{"rejected": True}, {"link_mac": "test:" + "f" * 64}, {"prev_hash": GENESIS}],
+    ids=["rejected", "link_mac", "prev_hash"],
+)
+def test_database_refuses_inserting_a_linked_or_rejected_entry(
+    tenant: Municipality, values: dict[str, Any]
+) -> None:
+    forged = AuditEvent(municipality=tenant, action="view", event="child.viewed", **values)
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        forged.save(force_insert=True)
+
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_installation_head_only_moves_forward(db: None) -> None:
+    AuditInstallationHead.objects.create()
+    AuditInstallationHead.objects.update(seq=2, hash="e" * 64)
+
+    for change in ({"seq": 1}, {"hash": "d" * 64}):
+        with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+            AuditInstallationHead.objects.update(**change)
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        AuditInstallationHead.objects.all().delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditInstallationHead.objects.create(id=2)
+
+    assert AuditInstallationHead.objects.get().seq == 2
 
 
 @pytest.mark.django_db

@@ -180,7 +180,7 @@ def test_a_child_out_of_reach_is_not_found_and_the_attempt_logged(
     assert_error(response, 404, "not_found", "Sidan eller uppgiften finns inte")
     assert response.json()["details"] == {}
     assert subject.family_name not in response.content.decode()
-    [event] = AuditEvent.objects.filter(action=AuditAction.DENIED)
+    [event] = AuditEvent.objects.filter(action=AuditAction.DENIED, event="access.denied")
     assert event.object_id == str(subject.pk)
     assert event.details == {"reason": "not_visible", "path": child_url(subject.pk)}
     assert not AuditEvent.objects.filter(event="child.viewed").exists()

@@ -16,6 +16,7 @@ from samverkan.children.models import Enrolment, Note
 from samverkan.children.tests.factories import EnrolmentFactory, NoteFactory
 from samverkan.consent.models import Consent
 from samverkan.consent.tests import factories
+from samverkan.support.tests.factories import episode
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +230,12 @@ def test_a_consent_running_only_to_the_school_shows_social_services_nothing(worl
 
 def test_staff_of_another_social_unit_are_not_covered(world: Any) -> None:
     give_consent(world, [world.school1, world.team], categories=["school_situation"])
-    # The family team has no relation to child1 without a record of its own.
+    # The family team works with child1 (an episode of its own, issue 12) and has a record.
+    episode(
+        child=world.child1,
+        team=world.other_team,
+        members=((world.users["family_coordinator"], "family_coordinator"),),
+    )
     NoteFactory(
         child=world.child1,
         owner_unit=world.other_team,

@@ -246,3 +246,44 @@ def test_demo_intake_has_routing_and_items_in_every_state(demo: services.DemoRes
     assert items.filter(protection_assessed_at__isnull=True).exists()
     assert items.filter(decided_at__isnull=False, feedback_given_at__isnull=False).exists()
     assert items.filter(status=IntakeItem.Status.IN_PROGRESS, decided_at__isnull=True).exists()
+
+
+def test_demo_holds_support_episodes_of_every_type_and_state(demo: services.DemoResult) -> None:
+    from samverkan.support.models import Episode, EpisodeMember, EpisodeOutcome
+
+    episodes = Episode.objects.all()
+
+    assert set(episodes.values_list("episode_type__code", flat=True)) == {
+        "intensive_school_social",
+        "family_coordination",
+        "network_work",
+        "foster_care_school",
+    }
+    assert set(episodes.values_list("status", flat=True)) == set(Episode.Status.values)
+    today = timezone.localdate()
+    assert episodes.filter(status="active", planned_end_on__lt=today).exists()  # past its limit
+    assert EpisodeMember.objects.filter(episode__status="active").exists()
+    assert EpisodeOutcome.objects.filter(phase="end", episode__status="ended").exists()
+    assert current_holders(data.SCHOOL_SOCIAL_TEAM, Role.WORK_LEAD) == 1
+
+
+def test_demo_holds_sips_in_every_state_readable_by_the_team(demo: services.DemoResult) -> None:
+    from samverkan.access.models import User
+    from samverkan.access.tests.factories import actor_of
+    from samverkan.plans import selectors as plan_selectors
+    from samverkan.plans.models import CoordinatedPlan
+
+    plans = list(CoordinatedPlan.objects.filter(municipality__code=data.DEFAULT_CODE))
+    contexts = []
+    team = User.objects.get(username="teamsocionom")
+    for plan in plans:
+        if plan.consent_id is not None:
+            contexts.append(plan_selectors.plan_get_visible(actor=actor_of(team), plan_id=plan.pk))
+
+    assert len(plans) == 5
+    assert sum(p.consent_id is None for p in plans) == 1  # waiting for consent
+    assert sum(p.closed_at is not None for p in plans) == 1
+    states = {(c.current.number, c.current.is_agreed, c.agreed is not None) for c in contexts}
+    assert (1, False, False) in states  # draft
+    assert (1, True, True) in states  # agreed
+    assert (2, False, True) in states  # changing into version 2

@@ -33,6 +33,7 @@ from samverkan.intake.models import (
 from samverkan.notifications.models import Notification
 from samverkan.organisations.models import Unit
 from samverkan.organisations.tests.factories import UnitFactory
+from samverkan.support.models import Episode
 
 pytestmark = pytest.mark.django_db
 
@@ -371,7 +372,11 @@ def test_handover_to_a_team_puts_the_child_in_its_caseload(world: Any) -> None:
         actor=intake, item_id=item.pk, team_id=world.team.pk, note="Behöver stöd i skolan"
     )
     assert item.status == IntakeItem.Status.HANDED_OVER
-    assert Note.objects.filter(child=world.child1, owner_unit=world.team).count() == 2
+    # The item becomes an episode request for the team (issue 12), not a placeholder note.
+    assert Note.objects.filter(child=world.child1, owner_unit=world.team).count() == 1
+    assert Episode.objects.filter(
+        intake_item=item, owner_unit=world.team, status=Episode.Status.REQUESTED
+    ).exists()
     # The team's school-responsible member and the principal are each told to contact the other.
     assert Notification.objects.filter(
         recipient=world.users["team_worker"], kind=services.NOTIFY_HANDOVER

@@ -22,6 +22,7 @@ from django.utils import timezone
 from samverkan.access.roles import Role
 from samverkan.access.tests.factories import RoleAssignmentFactory, actor_of
 from samverkan.audit.models import AuditAction, AuditEvent
+from samverkan.audit.tests.conftest import refusals
 from samverkan.children.identity import generate_identity_number
 from samverkan.children.tests.factories import ChildFactory, EnrolmentFactory
 from samverkan.consent.models import Consent
@@ -112,7 +113,7 @@ def make_consent(
 
 
 def denials() -> int:
-    return AuditEvent.objects.filter(action=AuditAction.DENIED).count()
+    return refusals()
 
 
 # The entry page.
@@ -473,6 +474,8 @@ def test_the_same_words_in_a_new_form_warn_with_the_earlier_receipt_and_send_any
     item_page = client.get(reverse("intake:item", args=[second.pk])).content.decode()
     assert "Trolig dubblett" in item_page
     assert first.reference in item_page
+    queue = client.get(reverse("intake:queue")).content.decode()
+    assert queue.count("Trolig dubblett") == 1
 
 
 def test_starting_a_new_form_after_sending_gives_a_new_token(

@@ -150,7 +150,7 @@ def test_another_tenants_unit_is_not_found_and_the_attempt_logged(
 
     assert response.status_code == 404
     assert "Skola B" not in response.content.decode()
-    [event] = AuditEvent.objects.filter(action=AuditAction.DENIED)
+    [event] = AuditEvent.objects.filter(action=AuditAction.DENIED, event="access.denied")
     assert event.object_id == str(world.school_b.pk)
     assert event.municipality_id == world.a.pk
 

@@ -1,21 +1,32 @@
-"""Seal every tenant's pending audit entries: the periodic job behind the seal on commit."""
+"""Seal every chain's pending audit entries: the periodic job behind the seal on commit."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from samverkan.audit.chain import seal_pending
-from samverkan.organisations.models import Municipality
+from samverkan.audit.chain import audit_chains, seal_pending
+from samverkan.audit.services import flush_denials
 
 
 class Command(BaseCommand):
-    help = "Link every tenant's committed, unsealed audit entries into its hash chain."
+    help = (
+        "Link every chain's committed, unsealed audit entries into it; report entries rejected "
+        "because their MAC does not verify."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        total = 0
-        for tenant_id, code in Municipality.objects.order_by("code").values_list("id", "code"):
-            sealed = seal_pending(municipality_id=tenant_id)
-            if sealed:
-                self.stdout.write(f"{code}: sealed {sealed} entries")
-            total += sealed
-        self.stdout.write(f"Sealed {total} entries")
+        flushed = flush_denials()
+        if flushed:
+            self.stdout.write(f"Wrote {flushed} entries of repeated denials")
+        total = rejected = 0
+        for chain_id, label, _name in audit_chains():
+            outcome = seal_pending(municipality_id=chain_id)
+            if outcome.linked:
+                self.stdout.write(f"{label}: sealed {outcome.linked} entries")
+            if outcome.rejected:
+                self.stderr.write(outcome.rejected_note(label))
+            total += outcome.linked
+            rejected += len(outcome.rejected)
+        self.stdout.write(
+            f"Sealed {total} entries" + (f", rejected {rejected}" if rejected else "")
+        )

@@ -1,16 +1,23 @@
-"""Verify every tenant's audit chain: seal what is pending, then walk the chain (DESIGN
-principle 2). Exit 0 when every chain is intact, 1 naming the first broken entry otherwise."""
+"""Verify every audit chain: seal what is pending, then walk each chain (DESIGN principle 2).
+Exit 0 when every chain is intact, 1 naming the first broken entry otherwise."""
 
 import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min
 from django.utils import timezone
 
-from samverkan.audit.chain import VerifyResult, seal_pending, verify_chain
+from samverkan.audit.chain import (
+    ChainId,
+    VerifyResult,
+    audit_chains,
+    in_chain,
+    seal_pending,
+    verify_chain,
+)
 from samverkan.audit.models import AuditEvent
-from samverkan.organisations.models import Municipality
+from samverkan.audit.services import flush_denials
 
 # Sealing runs on every commit; an entry still unsealed after this long means sealing fails.
 STALE_AFTER = datetime.timedelta(minutes=5)
@@ -18,8 +25,9 @@ STALE_AFTER = datetime.timedelta(minutes=5)
 
 class Command(BaseCommand):
     help = (
-        "Seal pending audit entries, then verify each tenant's hash chain against its entries, "
-        "its head and its checkpoint file. Exits 1 naming the first broken entry."
+        "Seal pending audit entries, then verify each tenant's chain and the installation's "
+        "against their entries, MACs, heads and checkpoint files. Exits 1 naming the first "
+        "broken entry, and while any entry is rejected."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,54 +39,50 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tenants = _tenants(options["tenant"])
-        broken: list[tuple[Municipality, VerifyResult]] = []
-        for tenant in tenants:
+        try:
+            chains = audit_chains(options["tenant"])
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        broken: list[tuple[str, VerifyResult]] = []
+        if not options["no_seal"]:
+            flush_denials()
+        for chain_id, label, name in chains:
             if options["no_seal"]:
-                self._warn_stale(tenant)
+                self._warn_stale(chain_id, label)
             else:
-                sealed = seal_pending(municipality_id=tenant.pk)
-                if sealed:
-                    self.stdout.write(f"Sealed {sealed} pending entries of {tenant.code}")
-            result = verify_chain(tenant.pk)
+                outcome = seal_pending(municipality_id=chain_id)
+                if outcome.linked:
+                    self.stdout.write(f"Sealed {outcome.linked} pending entries of {label}")
+                if outcome.rejected:
+                    self.stdout.write(outcome.rejected_note(label))
+            result = verify_chain(chain_id)
+            title = f"{label} {name}".strip()
             if result.ok:
-                self.stdout.write(f"OK {tenant.code} {tenant.name}: {result.entries} entries")
-                if result.entries > result.checkpoint_seq:
-                    self.stderr.write(
-                        f"WARNING {tenant.code}: entries after seq {result.checkpoint_seq} are "
-                        "not covered by a checkpoint file; the next seal covers them"
-                    )
+                self.stdout.write(f"OK {title}: {result.entries} entries")
+                if result.uncovered:
+                    self.stderr.write(f"WARNING {label}: {result.uncovered}")
             else:
-                self.stdout.write(f"BROKEN {tenant.code}: {_describe(result)}")
-                broken.append((tenant, result))
+                self.stdout.write(f"BROKEN {label}: {_describe(result)}")
+                broken.append((label, result))
         if broken:
-            tenant, result = broken[0]
+            label, result = broken[0]
             raise CommandError(
-                f"audit chain broken in {len(broken)} of {len(tenants)} tenants; "
-                f"{tenant.code}: {_describe(result)}"
+                f"audit chain broken in {len(broken)} of {len(chains)} chains; "
+                f"{label}: {_describe(result)}"
             )
 
-    def _warn_stale(self, tenant: Municipality) -> None:
+    def _warn_stale(self, chain_id: ChainId, label: str) -> None:
         stale = AuditEvent.objects.filter(
-            municipality_id=tenant.pk,
+            in_chain(chain_id),
             sealed_at__isnull=True,
             occurred_at__lt=timezone.now() - STALE_AFTER,
         ).aggregate(count=Count("id"), oldest=Min("occurred_at"))
         if stale["count"]:
             self.stderr.write(
-                f"WARNING {tenant.code}: {stale['count']} entries unsealed for more than "
+                f"WARNING {label}: {stale['count']} entries unsealed for more than "
                 f"{STALE_AFTER.seconds // 60} minutes (oldest {stale['oldest']:%Y-%m-%d %H:%M}); "
                 "run seal_audit"
             )
-
-
-def _tenants(code: str | None) -> list[Municipality]:
-    tenants: QuerySet[Municipality] = Municipality.objects.order_by("code")
-    if code is not None:
-        tenants = tenants.filter(code=code)
-        if not tenants.exists():
-            raise CommandError(f"no municipality with code {code!r}")
-    return list(tenants)
 
 
 def _describe(result: VerifyResult) -> str:

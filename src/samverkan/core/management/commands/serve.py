@@ -2,7 +2,8 @@
 
 `samverkan serve` execs gunicorn (same process id, so systemd's Type=notify and signals reach
 the gunicorn master directly). `--with-worker` instead runs gunicorn and the task worker side
-by side and stops both together: what `make demo` and the browser tests use.
+by side, restarts the worker when it ends, and stops both together: what `make demo` and the
+browser tests use.
 """
 
 import os
@@ -18,6 +19,7 @@ from django.db import connections
 
 DEFAULT_BIND = "127.0.0.1:8000"
 STOP_TIMEOUT = 40  # gunicorn's graceful_timeout (30 s) and some
+RESTART_DELAY = 2.0  # before the task worker is started again (systemd: RestartSec)
 
 
 def default_workers() -> int:
@@ -82,38 +84,49 @@ class Command(BaseCommand):
         sys.stderr.flush()
         if not options["with_worker"]:
             os.execv(sys.executable, web)  # noqa: S606 (our own interpreter, fixed arguments)
-        code = supervise([web, worker_argv()])
+        code = supervise(web, worker_argv())
         if code:
             raise CommandError(f"stopped with exit code {code}")
 
 
-def supervise(commands: list[list[str]]) -> int:
-    """Run the commands side by side. SIGINT or SIGTERM, or any of them ending, stops them all
-    (SIGTERM, then SIGKILL after STOP_TIMEOUT). 0 when asked to stop and all stopped cleanly."""
+def supervise(server: list[str], helper: list[str]) -> int:
+    """Run the server with a helper beside it. The helper is restarted when it ends, after
+    RESTART_DELAY, as systemd's Restart=always does for the worker (the task worker exits when
+    the database goes away). SIGINT or SIGTERM, or the server ending, stops both (SIGTERM, then
+    SIGKILL after STOP_TIMEOUT). Returns 0 when asked to stop and both stopped cleanly, else
+    the server's exit code."""
     stopping = False
 
     def stop(signum: int, frame: Any) -> None:
         nonlocal stopping
         stopping = True
 
+    def start(command: list[str]) -> subprocess.Popen[bytes]:
+        # Each child in its own process group: Ctrl+C reaches only this process, which then
+        # stops each child once (a second signal makes the task worker abandon its task).
+        return subprocess.Popen(command, process_group=0)  # noqa: S603
+
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    # Each child in its own process group: Ctrl+C reaches only this process, which then stops
-    # each child once (a second signal would make the task worker abandon its task).
-    children = [subprocess.Popen(command, process_group=0) for command in commands]  # noqa: S603
-    ended: list[tuple[list[str], int]] = []
+    web = start(server)
+    beside = start(helper)
+    helper_ended_at: float | None = None
     try:
-        while not stopping and not ended:
+        while not stopping and web.poll() is None:
             time.sleep(0.2)
-            ended = [
-                (cmd, child.returncode)
-                for cmd, child in zip(commands, children, strict=True)
-                if child.poll() is not None
-            ]
+            if helper_ended_at is None and beside.poll() is not None:
+                sys.stderr.write(
+                    f"{' '.join(helper[:3])} ended with {beside.returncode}; "
+                    f"restarting it in {RESTART_DELAY:g} s\n"
+                )
+                helper_ended_at = time.monotonic()
+            if helper_ended_at is not None and time.monotonic() - helper_ended_at >= RESTART_DELAY:
+                beside = start(helper)
+                helper_ended_at = None
     finally:
-        for child in children:
+        for child in (web, beside):
             if child.poll() is None:
                 child.terminate()
-        for child in children:
+        for child in (web, beside):
             try:
                 child.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
@@ -121,8 +134,10 @@ def supervise(commands: list[list[str]]) -> int:
                 child.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if ended:
-        command, code = ended[0]
-        sys.stderr.write(f"{' '.join(command[:4])} ended with {code}; stopped the others\n")
-        return code or 1
-    return max((abs(child.returncode) for child in children), default=0)
+    web_code = int(web.returncode)
+    if not stopping:
+        sys.stderr.write(f"{' '.join(server[:4])} ended with {web_code}; stopped all\n")
+        return web_code or 1
+    # Asked to stop: ending on our SIGTERM (before a child set its own handler) is clean too.
+    codes = [web_code, int(beside.returncode) if helper_ended_at is None else 0]
+    return max((abs(code) for code in codes if code != -signal.SIGTERM), default=0)

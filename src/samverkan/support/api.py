@@ -1,0 +1,301 @@
+"""Support episodes through the API: the board, a member's caseload, one episode and the work
+lead's and members' steps. The same services, policies and audit entries as the pages; errors as
+{"code", "message", "details"} with every status declared."""
+
+import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from samverkan.access.api_policy import api_policy
+
+from . import policies, services
+from .models import Episode
+
+router = Router(tags=["support"])
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class EpisodeRowOut(Schema):
+    id: UUID
+    status: str
+    child_id: UUID
+    child_name: str
+    episode_type: str
+    team: str
+    started_on: datetime.date | None
+    planned_end_on: datetime.date | None
+    past_limit: bool
+    is_due: bool
+
+
+class LoadOut(Schema):
+    user_id: UUID
+    name: str
+    open: int
+    late: int
+
+
+class BoardOut(Schema):
+    requests: list[EpisodeRowOut]
+    past_limit: list[EpisodeRowOut]
+    past_limit_count: int
+    load: list[LoadOut]
+
+
+class MemberOut(Schema):
+    user_id: UUID
+    name: str
+    role: str
+    organisation: str
+    is_lead: bool
+
+
+class OutcomeOut(Schema):
+    phase: str
+    eligible_upper_secondary: str
+    attendance_percent: int | None
+    family_rating: int | None
+    adults_work_or_study: str
+    goals_reached: str
+
+
+class EpisodeOut(Schema):
+    id: UUID
+    version: int
+    status: str
+    subject_kind: str
+    episode_type: str
+    team_id: UUID
+    child_id: UUID
+    source: str
+    started_on: datetime.date | None
+    planned_end_on: datetime.date | None
+    ended_on: datetime.date | None
+    end_reason: str
+    decline_reason: str
+    past_limit: bool
+    members: list[MemberOut]
+    outcomes: list[OutcomeOut]
+
+
+class AcceptIn(Schema):
+    episode_type_id: UUID
+    member_ids: list[UUID]
+    lead_member_id: UUID | None = None
+    version: int | None = None
+
+
+class DeclineIn(Schema):
+    reason: str
+    version: int | None = None
+
+
+class OutcomeIn(Schema):
+    eligible_upper_secondary: str = "unknown"
+    attendance_percent: int | None = None
+    family_rating: int | None = None
+    adults_work_or_study: str = "unknown"
+    goals_reached: str = "unknown"
+
+
+class StartIn(Schema):
+    started_on: datetime.date
+    age_reason: str = ""
+    outcome: OutcomeIn = OutcomeIn()
+    version: int | None = None
+
+
+class EndIn(Schema):
+    ended_on: datetime.date
+    reason: str
+    outcome: OutcomeIn = OutcomeIn()
+    version: int | None = None
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.actor  # type: ignore[attr-defined]
+
+
+def _row(row: dict[str, Any]) -> EpisodeRowOut:
+    return EpisodeRowOut(
+        id=row["id"],
+        status=row["status"],
+        child_id=row["child_id"],
+        child_name=row["child_name"],
+        episode_type=row["episode_type__name"],
+        team=row["owner_unit__name"],
+        started_on=row["started_on"],
+        planned_end_on=row["planned_end_on"],
+        past_limit=row["past_limit"],
+        is_due=row["is_due"],
+    )
+
+
+def _outcome(data: OutcomeIn) -> services.OutcomeInput:
+    return services.OutcomeInput(**data.dict())
+
+
+def _episode_out(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
+    page = services.episode_read(actor=_actor(request), episode_id=episode_id)
+    ep: Episode = page.episode
+    return EpisodeOut(
+        id=ep.pk,
+        version=ep.version,
+        status=ep.status,
+        subject_kind=ep.subject_kind,
+        episode_type=ep.episode_type.code,
+        team_id=ep.owner_unit_id,
+        child_id=ep.child_id,
+        source=ep.source,
+        started_on=ep.started_on,
+        planned_end_on=ep.planned_end_on,
+        ended_on=ep.ended_on,
+        end_reason=ep.end_reason,
+        decline_reason=ep.decline_reason,
+        past_limit=page.past_limit,
+        members=[
+            MemberOut(
+                user_id=m.user_id,
+                name=m.user.get_full_name() or m.user.username,
+                role=m.role,
+                organisation=m.organisation,
+                is_lead=m.is_lead,
+            )
+            for m in page.members
+        ],
+        outcomes=[
+            OutcomeOut(
+                phase=o.phase,
+                eligible_upper_secondary=o.eligible_upper_secondary,
+                attendance_percent=o.attendance_percent,
+                family_rating=o.family_rating,
+                adults_work_or_study=o.adults_work_or_study,
+                goals_reached=o.goals_reached,
+            )
+            for o in page.outcomes.values()
+        ],
+    )
+
+
+@router.get("/board", response={200: BoardOut, **ERRORS}, operation_id="support_board")
+@api_policy(policies.can_view_board)
+def board(request: HttpRequest) -> BoardOut:
+    """The work lead's board: requests, episodes past their limit and members' load (audited)."""
+    data = services.board_read(actor=_actor(request))
+    return BoardOut(
+        requests=[_row(r) for r in data.requests],
+        past_limit=[_row(r) for r in data.past_limit],
+        past_limit_count=data.past_limit_count,
+        load=[
+            LoadOut(
+                user_id=r["user_id"],
+                name=f"{r['user__first_name']} {r['user__last_name']}",
+                open=r["open"],
+                late=r["late"],
+            )
+            for r in data.load
+        ],
+    )
+
+
+@router.get(
+    "/caseload", response={200: list[EpisodeRowOut], **ERRORS}, operation_id="support_caseload"
+)
+@api_policy(policies.can_view_caseload)
+def caseload(request: HttpRequest) -> list[EpisodeRowOut]:
+    """The actor's own open episodes, those past their limit first (audited)."""
+    return [_row(r) for r in services.caseload_read(actor=_actor(request))]
+
+
+@router.get(
+    "/episodes/{episode_id}",
+    response={200: EpisodeOut, **ERRORS},
+    operation_id="support_episode_get",
+)
+@api_policy(policies.can_use_support)
+def episode_get(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
+    """One episode with members and outcomes (audited; 404 outside what the actor may see)."""
+    return _episode_out(request, episode_id)
+
+
+@router.post(
+    "/episodes/{episode_id}/accept",
+    response={200: EpisodeOut, **ERRORS},
+    operation_id="support_episode_accept",
+)
+@api_policy(policies.can_use_support)
+def accept(request: HttpRequest, episode_id: UUID, payload: AcceptIn) -> EpisodeOut:
+    """The work lead accepts a request, chooses its type and members (a repeat is harmless)."""
+    services.episode_accept(
+        actor=_actor(request),
+        episode_id=episode_id,
+        episode_type_id=payload.episode_type_id,
+        member_ids=payload.member_ids,
+        lead_member_id=payload.lead_member_id,
+        version=payload.version,
+    )
+    return _episode_out(request, episode_id)
+
+
+@router.post(
+    "/episodes/{episode_id}/decline",
+    response={200: EpisodeOut, **ERRORS},
+    operation_id="support_episode_decline",
+)
+@api_policy(policies.can_use_support)
+def decline(request: HttpRequest, episode_id: UUID, payload: DeclineIn) -> EpisodeOut:
+    """The work lead declines a request with a reason the sender sees."""
+    services.episode_decline(
+        actor=_actor(request), episode_id=episode_id, reason=payload.reason, version=payload.version
+    )
+    return _episode_out(request, episode_id)
+
+
+@router.post(
+    "/episodes/{episode_id}/start",
+    response={200: EpisodeOut, **ERRORS},
+    operation_id="support_episode_start",
+)
+@api_policy(policies.can_use_support)
+def start(request: HttpRequest, episode_id: UUID, payload: StartIn) -> EpisodeOut:
+    """Start with the consent to the service in force and the start outcomes (400 with
+    details.consent listing what is missing)."""
+    services.episode_start(
+        actor=_actor(request),
+        episode_id=episode_id,
+        started_on=payload.started_on,
+        age_reason=payload.age_reason,
+        outcome=_outcome(payload.outcome),
+        version=payload.version,
+    )
+    return _episode_out(request, episode_id)
+
+
+@router.post(
+    "/episodes/{episode_id}/end",
+    response={200: EpisodeOut, **ERRORS},
+    operation_id="support_episode_end",
+)
+@api_policy(policies.can_use_support)
+def end(request: HttpRequest, episode_id: UUID, payload: EndIn) -> EpisodeOut:
+    """End with a reason and the end outcomes; the referring school is told, without content."""
+    services.episode_end(
+        actor=_actor(request),
+        episode_id=episode_id,
+        ended_on=payload.ended_on,
+        reason=payload.reason,
+        outcome=_outcome(payload.outcome),
+        version=payload.version,
+    )
+    return _episode_out(request, episode_id)
