@@ -49,6 +49,7 @@ class VersionOut(Schema):
 class PlanOut(Schema):
     id: UUID
     child_id: UUID
+    child_protected: bool  # skyddad folkbokföring or sekretessmarkering
     reason: str
     consent_id: UUID | None
     closed_at: datetime.datetime | None
@@ -111,6 +112,7 @@ def _out(context: selectors.PlanContext) -> PlanOut:
     return PlanOut(
         id=plan.pk,
         child_id=plan.child_id,
+        child_protected=plan.child.is_protected,
         reason=plan.reason,
         consent_id=plan.consent_id,
         closed_at=plan.closed_at,

@@ -31,6 +31,7 @@ class EpisodeRowOut(Schema):
     status: str
     child_id: UUID
     child_name: str
+    child_protected: bool  # skyddad folkbokföring or sekretessmarkering
     episode_type: str
     team: str
     started_on: datetime.date | None
@@ -78,6 +79,7 @@ class EpisodeOut(Schema):
     episode_type: str
     team_id: UUID
     child_id: UUID
+    child_protected: bool  # skyddad folkbokföring or sekretessmarkering
     source: str
     started_on: datetime.date | None
     planned_end_on: datetime.date | None
@@ -133,6 +135,7 @@ def _row(row: dict[str, Any]) -> EpisodeRowOut:
         status=row["status"],
         child_id=row["child_id"],
         child_name=row["child_name"],
+        child_protected=row["child_protected"],
         episode_type=row["episode_type__name"],
         team=row["owner_unit__name"],
         started_on=row["started_on"],
@@ -157,6 +160,7 @@ def _episode_out(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
         episode_type=ep.episode_type.code,
         team_id=ep.owner_unit_id,
         child_id=ep.child_id,
+        child_protected=ep.child.is_protected,
         source=ep.source,
         started_on=ep.started_on,
         planned_end_on=ep.planned_end_on,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from samverkan.access.actor import Actor
 from samverkan.access.models import RoleAssignment, User
 from samverkan.access.roles import TEAM_ROLES, Role
-from samverkan.children.models import Child, Guardian
+from samverkan.children.models import Child, Guardian, ProtectionMarking
 from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import ConsentParty
 from samverkan.consent.rules import age_on
@@ -135,6 +135,7 @@ CASELOAD_FIELDS = (
     "child_id",
     "child__given_name",
     "child__family_name",
+    "child__protection_marking",
     "episode_type__name",
     "owner_unit__name",
     "started_on",
@@ -155,6 +156,7 @@ def _rows(qs: QuerySet[Episode], today: datetime.date) -> list[dict[str, Any]]:
             row["status"] == Episode.Status.ACTIVE and end is not None and today <= end <= due
         )
         row["child_name"] = f"{row['child__given_name']} {row['child__family_name']}"
+        row["child_protected"] = row["child__protection_marking"] != ProtectionMarking.NONE
         rows.append(row)
     return rows
 
