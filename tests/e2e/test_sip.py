@@ -55,8 +55,15 @@ for candidate in Child.objects.filter(
 assert chosen is not None
 region = Unit.objects.get(municipality_id=counsellor.tenant_id, function="child_psychiatry")
 team_id = next(g.unit_id for g in team.grants if g.role == "team_social_worker")
-# The team works with the child (its own note, as after a hand-over): the child is in its
-# caseload, so the team opens the child's page and chronology.
+# The team works with the child (an episode and its own note, as after a hand-over): the child is
+# in its caseload (the caseload is the episode), so the team opens the page and chronology.
+from samverkan.support.tests.factories import episode
+episode(
+    child=chosen,
+    team=Unit.objects.get(pk=team_id),
+    members=((worker, "team_social_worker"),),
+    referring_school=Unit.objects.get(pk=school_id),
+)
 Note.objects.create(
     municipality_id=chosen.municipality_id,
     child=chosen,

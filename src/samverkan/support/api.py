@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samverkan.access.api_policy import api_policy
+from samverkan.core.api_common import ERROR_STATUSES
 
 from . import policies, services
 from .models import Episode
@@ -23,7 +24,7 @@ class ErrorOut(Schema):
     details: dict[str, object]
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = dict.fromkeys(ERROR_STATUSES, ErrorOut)
 
 
 class EpisodeRowOut(Schema):
