@@ -91,7 +91,7 @@ def build_intake(
                 team=school_team,
                 criteria=(
                     "Barn i årskurs 1–9 och deras familjer som behöver gemensamt stöd från "
-                    "skola och socialtjänst. Intensivt och tidsbegränsat stöd (R0.2, R0.3)."
+                    "skola och socialtjänst. Intensivt och tidsbegränsat stöd."
                 ),
                 age_from=7,
                 age_to=16,
@@ -101,7 +101,7 @@ def build_intake(
                 team=family_team,
                 criteria=(
                     "Familjer med barn 6–16 år där flera i familjen behöver omfattande stöd. "
-                    "Inte biståndsprövat; familjeombud på familjens uppdrag (R2.1–R2.6)."
+                    "Inte biståndsprövat; familjeombud på familjens uppdrag."
                 ),
                 age_from=6,
                 age_to=16,
