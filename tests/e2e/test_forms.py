@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -168,9 +171,25 @@ def test_a_database_stopped_before_sending_keeps_the_words_and_sends_once_after(
             expect(page.get_by_text("Ingenting skickades och ingenting sparades.")).to_be_visible()
             expect_kept(page, words)
             cluster.start()
+            _wait_until_healthy(private.base_url)
             principal.navigate(page.get_by_role("button", name="Skicka igen").click)
             expect(page.get_by_role("heading", name="Anmälan är skickad")).to_be_visible()
             assert count_items(private, words[OBSERVED]) == 1
             principal.done()
         finally:
             stop_runserver(process)
+
+
+def _wait_until_healthy(base_url: str, timeout: float = 60.0) -> None:
+    """Wait until the server answers /healthz with 200 again: the database is back and the
+    server has noticed, so the resubmit tests the app and not a race with the restart."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        assert time.monotonic() < deadline, "the server did not answer /healthz after the restart"
+        time.sleep(0.5)
