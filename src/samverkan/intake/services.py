@@ -131,35 +131,48 @@ def _route(actor: Actor, subject: routing.Subject) -> routing.Route:
 # Anonymous consultation
 
 
+def identity_number_message() -> str:
+    return _(
+        "Texten innehåller något som ser ut som ett personnummer eller samordningsnummer (ett "
+        "datum följt av fyra siffror, även om siffrorna inte stämmer). En anonym konsultation "
+        "får inte gå att koppla till ett barn: ta bort numret, din text finns kvar. Ett "
+        "telefonnummer skriver du med mellanslag eller bindestreck, till exempel 070-123 45 67. "
+        "Vill du berätta vem barnet är, gör en orosanmälan eller en begäran om stöd i stället."
+    )
+
+
 def consultation_check_text(question: str, *, names_confirmed: bool) -> None:
-    """Refuse an identity number outright; ask for confirmation when a full name may be named."""
+    """Refuse anything shaped like an identity number outright (whatever its check digit); ask
+    for confirmation when a full name or a street address may be named."""
     errors: dict[str, list[str]] = {}
     _required(errors, "question", question, _("Skriv din fråga."))
     if text_checks.contains_identity_number(question):
-        errors.setdefault("question", []).append(
-            _(
-                "Texten innehåller något som ser ut som ett personnummer eller "
-                "samordningsnummer. En anonym konsultation får inte gå att koppla till ett "
-                "barn: ta bort numret. Vill du berätta vem barnet är, gör en orosanmälan eller "
-                "en begäran om stöd i stället."
-            )
-        )
+        errors.setdefault("question", []).append(identity_number_message())
     if errors:
         raise SubmissionInvalid(details=errors)
     names = text_checks.possible_full_names(question)
-    if names and not names_confirmed:
-        raise PossibleName(
-            details={
-                "question": [
-                    _(
-                        "Texten kan innehålla ett fullständigt namn (%(names)s). Ett namn gör "
-                        "konsultationen möjlig att koppla till ett barn. Ta bort namnet, eller "
-                        "bekräfta att det inte är barnets eller familjens namn."
-                    )
-                    % {"names": ", ".join(names)}
-                ]
-            }
-        )
+    addresses = text_checks.possible_street_addresses(question)
+    if (names or addresses) and not names_confirmed:
+        messages = []
+        if names:
+            messages.append(
+                _(
+                    "Texten kan innehålla ett fullständigt namn (%(names)s). Ett namn gör "
+                    "konsultationen möjlig att koppla till ett barn. Ta bort namnet, eller "
+                    "bekräfta att det inte är barnets eller familjens namn."
+                )
+                % {"names": ", ".join(names)}
+            )
+        if addresses:
+            messages.append(
+                _(
+                    "Texten kan innehålla en adress (%(addresses)s). En adress gör "
+                    "konsultationen möjlig att koppla till en familj. Ta bort den, eller "
+                    "bekräfta att det inte är barnets eller familjens adress."
+                )
+                % {"addresses": ", ".join(addresses)}
+            )
+        raise PossibleName(details={"question": messages})
 
 
 def consultation_submit(
@@ -249,7 +262,10 @@ def consultation_answer(*, actor: Actor, consultation_id: UUID, answer: str) -> 
     _required(errors, "answer", answer, _("Skriv ett svar."))
     if text_checks.contains_identity_number(answer):
         errors.setdefault("answer", []).append(
-            _("Svaret innehåller något som ser ut som ett personnummer. Ta bort det.")
+            _(
+                "Svaret innehåller något som ser ut som ett personnummer (ett datum följt av "
+                "fyra siffror). Ta bort det."
+            )
         )
     if errors:
         raise ActionInvalid(details=errors)

@@ -1,0 +1,105 @@
+"""Anonymity that holds (issue #14, R1.2): what is shaped like an identity number never
+reaches an anonymous consultation, whatever its check digit or separators."""
+
+from typing import Any
+
+import pytest
+
+from samverkan.access.tests.factories import actor_of
+from samverkan.children.identity import is_valid_identity_number
+from samverkan.intake import services, text_checks
+from samverkan.intake.errors import PossibleName, SubmissionInvalid
+from samverkan.intake.models import Consultation
+
+# Each example of issue #14, finding 1: all were accepted and stored before.
+REFUSED = [
+    "Vi undrar om 20150312-1234, som ofta kommer hungrig.",  # date-shaped, wrong check digit
+    "Eleven 2018-01-01-4398 berättar om bråk hemma.",  # a real number written another way
+    "Gäller 20180101-4399, en digit fel.",  # one digit off
+    "Ella Andersson 201801014398 har blåmärken.",  # a name with a full personnummer
+    "Barnet, 180101 4398, är ofta trött.",
+    "Samordningsnummer 150372-1234 i ansökan.",  # day 61-91
+    "Födelsedatum 2015.03.12.1234",
+]
+ALLOWED = [
+    "Ring mig på 070-123 45 67 eller +46 70 123 45 67.",
+    "Det gäller samma sak som ANM-2026-000042.",
+    "Eleven har 12 frånvarodagar sedan 2026-03-12 kl 14.30.",
+    "Ärendet KONS-2026-000113 är besvarat.",
+]
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_identity_shaped_text_is_found_whatever_the_check_digit(text: str) -> None:
+    assert text_checks.contains_identity_number(text)
+
+
+def test_the_examples_are_invalid_numbers_or_written_oddly() -> None:
+    # The refusal does not rest on the check digit: these do not parse as valid numbers.
+    assert not is_valid_identity_number("20150312-1234")
+    assert not is_valid_identity_number("20180101-4399")
+    assert not is_valid_identity_number("2018-01-01-4398")
+
+
+@pytest.mark.parametrize("text", ALLOWED)
+def test_phone_numbers_references_and_dates_pass(text: str) -> None:
+    assert not text_checks.contains_identity_number(text)
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_the_consultation_refuses_identity_shaped_text_and_stores_nothing(
+    world: Any, text: str
+) -> None:
+    actor = actor_of(world.users["counsellor"])
+    with pytest.raises(SubmissionInvalid) as caught:
+        services.consultation_submit(
+            actor=actor,
+            school_id=world.school1.pk,
+            age_group="13-15",
+            question=text,
+            names_confirmed=True,
+        )
+    message = str(caught.value.details["question"][0])
+    assert "personnummer" in message
+    assert "datum följt av fyra siffror" in message  # it says why
+    assert Consultation.objects.count() == 0
+
+
+def test_a_street_address_is_warned_and_needs_confirming(world: Any) -> None:
+    actor = actor_of(world.users["counsellor"])
+    text = "Familjen bor på Storgatan 12 och barnet är ofta ensamt."
+    assert text_checks.possible_street_addresses(text) == ["Storgatan 12"]
+    with pytest.raises(PossibleName) as caught:
+        services.consultation_submit(
+            actor=actor, school_id=world.school1.pk, age_group="6-9", question=text
+        )
+    assert "Storgatan 12" in str(caught.value.details["question"][0])
+    consultation = services.consultation_submit(
+        actor=actor,
+        school_id=world.school1.pk,
+        age_group="6-9",
+        question=text,
+        names_confirmed=True,
+    )
+    assert consultation.question == text
+
+
+def test_the_form_keeps_the_text_and_explains_at_the_field(world: Any, client: Any) -> None:
+    client.force_login(world.users["counsellor"])
+    page = client.get("/kontakta-socialtjansten/konsultation/")
+    token = page.context["form"]["request_id"].value()
+    text = "Vi undrar om 20150312-1234, som ofta kommer hungrig."
+    response = client.post(
+        "/kontakta-socialtjansten/konsultation/",
+        {
+            "school": str(world.school1.pk),
+            "age_group": "6-9",
+            "question": text,
+            "request_id": token,
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert text in body
+    assert "datum följt av fyra siffror" in body
+    assert Consultation.objects.count() == 0
