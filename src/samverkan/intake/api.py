@@ -70,6 +70,7 @@ class ConsultationOut(Schema):
     status: str
     status_label: str
     answer: str  # "" until answered
+    masked_passages: int = 0  # passages intake masked (never their text)
 
 
 class SentOut(Schema):
@@ -205,6 +206,11 @@ class CreatedOut(Schema):
 
 class AnswerIn(Schema):
     answer: str
+
+
+class RedactIn(Schema):
+    passage: str
+    reason: str
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -560,3 +566,24 @@ def consultation_answer(
         actor=_actor(request), consultation_id=consultation_id, answer=payload.answer
     )
     return _consultation_out(consultation)
+
+
+@router.post(
+    "/consultations/{consultation_id}/redact",
+    response={200: ConsultationOut, **ERRORS},
+    operation_id="intake_consultation_redact",
+)
+@api_policy(policies.can_work_intake)
+def consultation_redact(
+    request: HttpRequest, consultation_id: UUID, payload: RedactIn
+) -> ConsultationOut:
+    """Mask a passage of a received consultation; the asker is told that and why."""
+    consultation = services.consultation_redact(
+        actor=_actor(request),
+        consultation_id=consultation_id,
+        passage=payload.passage,
+        reason=payload.reason,
+    )
+    out = _consultation_out(consultation)
+    out.masked_passages = consultation.redactions.count()
+    return out

@@ -233,3 +233,33 @@ class FeedbackForm(ActionForm):
 
 class ConsultationAnswerForm(ActionForm):
     answer = _text(_("Svar"), _("Skriv ett svar."), rows=8)
+
+
+class RedactForm(ActionForm):
+    """Mask a passage of a consultation: the passage exactly as written, and why."""
+
+    prefix = "redact"
+    passage = forms.CharField(
+        label=_("Avsnitt som ska maskeras"),
+        help_text=_("Kopiera avsnittet exakt som det står i frågan, till exempel ett namn."),
+        max_length=5000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Klistra in det avsnitt som ska maskeras.")},
+    )
+    reason = forms.CharField(
+        label=_("Skäl"),
+        help_text=_("Frågeställaren ser skälet."),
+        max_length=500,
+        error_messages={
+            "required": _("Skriv varför avsnittet maskeras."),
+            "max_length": _("Skriv högst %(limit_value)d tecken (nu %(show_value)d)."),
+        },
+    )
+
+
+class AskReportForm(ActionForm):
+    """Ask the asker to make a report of concern instead."""
+
+    prefix = "askreport"
+    note = _text(_("Meddelande till frågeställaren (frivilligt)"), None, rows=3)

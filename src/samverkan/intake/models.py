@@ -141,6 +141,12 @@ class Consultation(BaseModel):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     request_id = models.UUIDField(null=True, blank=True, editable=False)
+    # Intake asked the asker to make a report instead (the question points at a child at risk).
+    report_asked_at = models.DateTimeField(null=True, blank=True)
+    report_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    report_asked_note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -163,6 +169,28 @@ class Consultation(BaseModel):
 
     def __str__(self) -> str:
         return self.reference
+
+
+MASK = "[maskerat]"
+
+
+class ConsultationRedaction(BaseModel):
+    """A passage intake masked in a received consultation (issue #14): the question keeps
+    MASK in its place, so no view, export or API answer shows it. The original passage is
+    kept here, never shown by any view or API, for as long as the municipality's records plan
+    requires (it is removed with the consultation); the asker sees that a passage was masked, when and why."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="redactions"
+    )
+    reason = models.CharField(_("skäl"), max_length=500)
+    masked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    original = models.TextField(max_length=5000, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
 
 
 class IntakeItem(ChildRecord):

@@ -125,6 +125,16 @@ def can_answer_consultation(actor: Actor, routed_to_id: UUID, municipality_id: U
     return Decision.deny("not_receiving_unit")
 
 
+def can_redact_consultation(actor: Actor, routed_to_id: UUID, municipality_id: UUID) -> Decision:
+    """Mask a passage of a consultation, or ask the asker for a report instead: an intake
+    social worker of the receiving unit or its unit head (not a team, not the school)."""
+    if municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    if routed_to_id in handler_unit_ids(actor) and actor.has_role(*INTAKE_ROLES, Role.UNIT_HEAD):
+        return Decision.allow(grant=actor.grant_for(SOCIAL_SERVICES_ROLES), basis="intake_remit")
+    return Decision.deny("not_receiving_unit")
+
+
 def can_view_consultation_as_sender(
     actor: Actor, asked_by_id: UUID, school_id: UUID, municipality_id: UUID
 ) -> Decision:

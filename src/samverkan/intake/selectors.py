@@ -26,6 +26,7 @@ from samverkan.organisations.models import Unit
 from . import deadlines, policies, routing
 from .models import (
     Consultation,
+    ConsultationRedaction,
     IntakeItem,
     IntakeNote,
     RoutingRule,
@@ -384,6 +385,24 @@ def consultation_get_for_handling(*, actor: Actor, consultation_id: UUID) -> Con
     ):
         raise NotFound
     return consultation
+
+
+def consultation_redactions(*, consultation: Consultation) -> list[dict[str, Any]]:
+    """What may be shown of each masking: when and why (never the masked passage)."""
+    return list(
+        ConsultationRedaction.objects.filter(consultation=consultation)
+        .order_by("created_at", "pk")
+        .values("created_at", "reason")
+    )
+
+
+def consultation_converted_to(*, consultation: Consultation) -> IntakeItem | None:
+    """The report or request the consultation became, if any (one indexed row)."""
+    return (
+        IntakeItem.objects.filter(consultation_id=consultation.pk)
+        .only("pk", "reference", "kind", "created_by_id", "school_id")
+        .first()
+    )
 
 
 # ---------------------------------------------------------------------------------------------

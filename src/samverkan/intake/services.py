@@ -40,8 +40,10 @@ from .errors import (
     SubmissionInvalid,
 )
 from .models import (
+    MASK,
     AgeGroup,
     Consultation,
+    ConsultationRedaction,
     IntakeItem,
     IntakeNote,
     ItemKind,
@@ -71,6 +73,8 @@ NOTIFY_ASSIGNED = "intake.assigned"
 NOTIFY_ANSWERED = "intake.consultation_answered"
 NOTIFY_FEEDBACK = "intake.feedback"
 NOTIFY_HANDOVER = "intake.handover"
+NOTIFY_REDACTED = "intake.consultation_redacted"
+NOTIFY_REPORT_ASKED = "intake.consultation_report_asked"
 
 
 def next_reference(*, municipality_id: UUID, kind: str, year: int) -> str:
@@ -286,6 +290,122 @@ def consultation_answer(*, actor: Actor, consultation_id: UUID, answer: str) -> 
         NOTIFY_ANSWERED,
         _("Svar på konsultation %(ref)s") % {"ref": consultation.reference},
         _("Socialtjänsten har svarat på din konsultation."),
+        reverse("intake:consultation_sent", args=[consultation.pk]),
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultation_redact(
+    *, actor: Actor, consultation_id: UUID, passage: str, reason: str
+) -> Consultation:
+    """Mask a passage of a received consultation (issue #14): every occurrence of it in the
+    question becomes MASK, so no view, export or API answer shows it again. The original is
+    kept apart (ConsultationRedaction, never shown); the audit entry records who and why, not
+    the passage. The asker is told that a passage was masked and why. Masking the same passage
+    again is harmless: it is no longer there."""
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    enforce(
+        policies.can_redact_consultation(
+            actor, consultation.routed_to_id, consultation.municipality_id
+        )
+    )
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    errors: dict[str, list[str]] = {}
+    passage = passage.strip()
+    _required(errors, "passage", passage, _("Klistra in det avsnitt som ska maskeras."))
+    _required(errors, "reason", reason, _("Skriv varför avsnittet maskeras."))
+    if passage and passage == MASK:
+        errors.setdefault("passage", []).append(_("Avsnittet är redan maskerat."))
+    elif passage and passage not in consultation.question:
+        errors.setdefault("passage", []).append(
+            _(
+                "Avsnittet finns inte i frågan. Kopiera det exakt som det står, eller kontrollera "
+                "om det redan är maskerat."
+            )
+        )
+    if errors:
+        raise ActionInvalid(details=errors)
+    with transaction.atomic():
+        consultation.question = consultation.question.replace(passage, MASK)
+        consultation.save(update_fields=["question", "updated_at"])
+        redaction = ConsultationRedaction.objects.create(
+            consultation=consultation,
+            reason=reason.strip()[:500],
+            masked_by_id=actor.user_id,
+            original=passage,
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            event="intake.consultation_redacted",
+            subject=consultation,
+            grant=policies.can_redact_consultation(
+                actor, consultation.routed_to_id, consultation.municipality_id
+            ).grant,
+            details={
+                "reference": consultation.reference,
+                "redaction": str(redaction.pk),
+                "reason": redaction.reason,
+                "characters": len(passage),
+            },
+        )
+        _notify(
+            [consultation.asked_by],
+            NOTIFY_REDACTED,
+            _("Ett avsnitt i konsultation %(ref)s har maskerats") % {"ref": consultation.reference},
+            _("Socialtjänsten har maskerat ett avsnitt som kunde identifiera barnet."),
+            reverse("intake:consultation_sent", args=[consultation.pk]),
+        )
+    return consultation
+
+
+@transaction.atomic
+def consultation_ask_for_report(*, actor: Actor, consultation_id: UUID, note: str) -> Consultation:
+    """Intake asks the asker to make a report of concern instead (the consultation stays
+    anonymous; the report, if made, is linked to it). Asking twice is harmless."""
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    enforce(
+        policies.can_redact_consultation(
+            actor, consultation.routed_to_id, consultation.municipality_id
+        )
+    )
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.report_asked_at is not None:
+        return consultation
+    if text_checks.contains_identity_number(note):
+        raise ActionInvalid(
+            details={
+                "note": [
+                    _(
+                        "Texten innehåller något som ser ut som ett personnummer (ett datum "
+                        "följt av fyra siffror). Ta bort det."
+                    )
+                ]
+            }
+        )
+    consultation.report_asked_at = timezone.now()
+    consultation.report_asked_by_id = actor.user_id
+    consultation.report_asked_note = note.strip()[:2000]
+    consultation.save(
+        update_fields=["report_asked_at", "report_asked_by", "report_asked_note", "updated_at"]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="intake.consultation_report_asked",
+        subject=consultation,
+        details={"reference": consultation.reference},
+    )
+    _notify(
+        [consultation.asked_by],
+        NOTIFY_REPORT_ASKED,
+        _("Socialtjänsten ber dig göra en orosanmälan (%(ref)s)") % {"ref": consultation.reference},
+        _("Det du beskrev i konsultationen bör anmälas. Frågan följer med till anmälan."),
         reverse("intake:consultation_sent", args=[consultation.pk]),
     )
     return consultation

@@ -65,6 +65,16 @@ intake = [
         views_intake.consultation_handle,
         name="consultation_handle",
     ),
+    path(
+        "mottagning/konsultationer/<uuid:consultation_id>/maskera/",
+        views_intake.consultation_redact,
+        name="consultation_redact",
+    ),
+    path(
+        "mottagning/konsultationer/<uuid:consultation_id>/be-om-anmalan/",
+        views_intake.consultation_ask_report,
+        name="consultation_ask_report",
+    ),
 ]
 
 admin = [

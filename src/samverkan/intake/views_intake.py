@@ -30,6 +30,7 @@ from . import deadlines, policies, selectors, services
 from .errors import ActionInvalid, AlreadyRecorded
 from .forms_intake import (
     ActionForm,
+    AskReportForm,
     AssignForm,
     ConsultationAnswerForm,
     DecideForm,
@@ -40,6 +41,7 @@ from .forms_intake import (
     NoteForm,
     ProtectionForm,
     QueueFilterForm,
+    RedactForm,
 )
 from .models import Consultation, IntakeItem, ItemKind
 
@@ -455,6 +457,34 @@ def consultation_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/handling/consultation_queue.html", context)
 
 
+def _consultation_page(
+    request: HttpRequest,
+    consultation: Consultation,
+    *,
+    form: ConsultationAnswerForm | None = None,
+    redact_form: RedactForm | None = None,
+    ask_form: AskReportForm | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    may_redact = policies.can_redact_consultation(
+        actor, consultation.routed_to_id, consultation.municipality_id
+    ).allowed
+    context = {
+        "consultation": consultation,
+        "form": form or ConsultationAnswerForm(),
+        "redact_form": redact_form or RedactForm(),
+        "ask_form": ask_form or AskReportForm(),
+        "may_redact": may_redact,
+        "redactions": selectors.consultation_redactions(consultation=consultation),
+        "converted": selectors.consultation_converted_to(consultation=consultation),
+        "conflict": conflict,
+        "waited_days": _days_since(consultation.created_at, timezone.localdate()),
+    }
+    return render(request, "intake/handling/consultation_handle.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @policy(policies.can_work_intake)
 def consultation_handle(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
@@ -486,10 +516,51 @@ def consultation_handle(request: HttpRequest, consultation_id: UUID) -> HttpResp
             else:
                 messages.success(request, _("Svaret är skickat till skolan."))
                 return redirect("intake:consultation_handle", consultation_id=consultation.pk)
-    context = {
-        "consultation": consultation,
-        "form": form,
-        "conflict": conflict,
-        "waited_days": _days_since(consultation.created_at, timezone.localdate()),
-    }
-    return render(request, "intake/handling/consultation_handle.html", context, status=status)
+    return _consultation_page(request, consultation, form=form, conflict=conflict, status=status)
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def consultation_redact(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
+    """Mask a passage (issue #14). Bad input shows the page again with what was typed."""
+    actor = request.actor  # type: ignore[attr-defined]
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    form = RedactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consultation_redact(
+                actor=actor,
+                consultation_id=consultation.pk,
+                passage=form.cleaned_data["passage"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ActionInvalid as error:
+            form.add_service_errors(error.details, error.message)
+        else:
+            messages.success(request, _("Avsnittet är maskerat. Frågeställaren har fått veta det."))
+            return redirect("intake:consultation_handle", consultation_id=consultation.pk)
+    return _consultation_page(request, consultation, redact_form=form, status=400)
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def consultation_ask_report(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
+    """Ask the asker to make a report of concern instead."""
+    actor = request.actor  # type: ignore[attr-defined]
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    form = AskReportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consultation_ask_for_report(
+                actor=actor, consultation_id=consultation.pk, note=form.cleaned_data["note"]
+            )
+        except ActionInvalid as error:
+            form.add_service_errors(error.details, error.message)
+        else:
+            messages.success(request, _("Frågeställaren har ombetts att göra en orosanmälan."))
+            return redirect("intake:consultation_handle", consultation_id=consultation.pk)
+    return _consultation_page(request, consultation, ask_form=form, status=400)

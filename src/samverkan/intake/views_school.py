@@ -175,6 +175,7 @@ def consultation_sent(request: HttpRequest, consultation_id: UUID) -> HttpRespon
     context = {
         "consultation": consultation,
         "can_follow_up": policies.can_send_from(actor, consultation.school_id).allowed,
+        "redactions": selectors.consultation_redactions(consultation=consultation),
     }
     return render(request, "intake/school/consultation_sent.html", context)
 
