@@ -263,3 +263,18 @@ class AskReportForm(ActionForm):
 
     prefix = "askreport"
     note = _text(_("Meddelande till frågeställaren (frivilligt)"), None, rows=3)
+
+
+class ResolveChildForm(ActionForm):
+    """A report about a child not in the register: link it to a register entry by full
+    identity number, or keep it as not registered (issue #14)."""
+
+    prefix = "resolve"
+    register_number = forms.CharField(
+        label=_("Barnets personnummer i registret"),
+        help_text=_("Det fullständiga numret, till exempel 20150312-1234."),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    keep = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.children.models import ChildRecord
+from samverkan.children.models import Child, ChildRecord
 from samverkan.core.models import BaseModel
 from samverkan.organisations.models import Municipality, ResidentialArea, Unit
 
@@ -193,6 +193,15 @@ class ConsultationRedaction(BaseModel):
         ordering = ["created_at", "id"]
 
 
+class ChildSource(models.TextChoices):
+    """How the sender named the child (issue #14): a child at the sender's school, a child of
+    the municipality's register found by full identity number, or a child not in the register."""
+
+    SCHOOL = "school", _("Barn på avsändarens skola")
+    REGISTER = "register", _("Barn i kommunens register")
+    PROVISIONAL = "provisional", _("Barnet finns inte i registret")
+
+
 class IntakeItem(ChildRecord):
     """A report of concern or a support request about an identified child, received by a
     social-services unit (the owner). It lives in the social-services domain; the school that
@@ -291,6 +300,26 @@ class IntakeItem(ChildRecord):
     handed_over_at = models.DateTimeField(null=True, blank=True)
     handover_note = models.TextField(max_length=5000, blank=True)
 
+    # How the sender named the child, and what the school side may be shown of it: only what
+    # was sent (a provisional child's description, a register child's name; for a protected
+    # child nothing), never what intake later links it to.
+    child_source = models.CharField(
+        max_length=20, choices=ChildSource.choices, default=ChildSource.SCHOOL
+    )
+    child_as_sent = models.CharField(max_length=300, blank=True)
+    provisional_known = models.TextField(
+        _("det som är känt om barnet"), max_length=5000, blank=True
+    )
+    # The provisional child the item was sent about, kept after intake links it to a register
+    # entry (then `child` is the register child) or keeps it as not registered.
+    provisional_child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    child_resolved_at = models.DateTimeField(null=True, blank=True)
+    child_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
     request_id = models.UUIDField(null=True, blank=True, editable=False)
     # The same sender's same words about the same child within a day, sent anyway after the
     # warning (the reporting duty is never blocked): intake sees it flagged (issue #11).
@@ -335,6 +364,11 @@ class IntakeItem(ChildRecord):
     @property
     def wants_feedback(self) -> bool:
         return self.feedback_requested_at is not None
+
+    @property
+    def child_unresolved(self) -> bool:
+        """Sent about a child not in the register, and intake has not yet linked or kept it."""
+        return self.child_source == ChildSource.PROVISIONAL and self.child_resolved_at is None
 
     def needs_action(self) -> bool:
         """Open: not yet decided or handed over, or decided with the feedback the reporter asked

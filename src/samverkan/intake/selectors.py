@@ -262,6 +262,7 @@ def item_get_for_handling(*, actor: Actor, item_id: UUID) -> IntakeItem:
             "feedback_given_by",
             "consent",
             "likely_duplicate_of",
+            "consultation",
         )
         .first()
     )
@@ -389,11 +390,12 @@ def consultation_get_for_handling(*, actor: Actor, consultation_id: UUID) -> Con
 
 def consultation_redactions(*, consultation: Consultation) -> list[dict[str, Any]]:
     """What may be shown of each masking: when and why (never the masked passage)."""
-    return list(
-        ConsultationRedaction.objects.filter(consultation=consultation)
-        .order_by("created_at", "pk")
-        .values("created_at", "reason")
+    rows = ConsultationRedaction.objects.filter(consultation=consultation).order_by(
+        "created_at", "pk"
     )
+    return [
+        {"created_at": r.created_at, "reason": r.reason} for r in rows.only("created_at", "reason")
+    ]
 
 
 def consultation_converted_to(*, consultation: Consultation) -> IntakeItem | None:
@@ -558,3 +560,23 @@ def sender_children(
             )
         )
     return choices
+
+
+@dataclass(frozen=True)
+class RegisterMatch:
+    """What the sender sees of a child found in the register by full identity number: the
+    name and the age, or nothing at all for a child with a protection marking."""
+
+    child_id: UUID
+    name: str  # "" for a protected child
+    age: int | None  # None for a protected child
+    protected: bool
+
+
+def register_match(child: Child) -> RegisterMatch:
+    if child.is_protected:
+        return RegisterMatch(child.pk, "", None, True)
+    today = timezone.localdate()
+    born = child.birth_date
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return RegisterMatch(child.pk, child.full_name, age, False)

@@ -42,6 +42,7 @@ from .forms_intake import (
     ProtectionForm,
     QueueFilterForm,
     RedactForm,
+    ResolveChildForm,
 )
 from .models import Consultation, IntakeItem, ItemKind
 
@@ -124,8 +125,15 @@ def queue_row(item: IntakeItem, today: datetime.date, url_pattern: str) -> Queue
         waited_days=waited,
         age_label=ngettext("%(age)d år", "%(age)d år", age) % {"age": age},
         waited_label=waited_label,
-        tags=deadline_tags(item_deadlines) + _duplicate_tag(item),
+        tags=deadline_tags(item_deadlines) + _duplicate_tag(item) + _provisional_tag(item),
     )
+
+
+def _provisional_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
+    """A report about a child not in the register, not yet linked or kept (issue #14)."""
+    if not item.child_unresolved:
+        return ()
+    return (("", Tag(_("Finns inte i registret"), "yellow")),)
 
 
 def _duplicate_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
@@ -184,6 +192,9 @@ def _shown_actions(actor: Any, item: IntakeItem) -> dict[str, bool]:
         # R2.8: a support request, or a report once decided, goes to a team.
         "handover": is_intake and is_open and (not is_report or not undecided),
         "note": True,
+        # Issue #14: a child not in the register, linked or kept by intake.
+        "resolve": item.child_unresolved
+        and bool(policies.can_resolve_child(actor, selectors.item_ref(item))),
     }
 
 
@@ -225,6 +236,7 @@ def _item_page(
         "feedback": FeedbackForm,
         "meeting": lambda: MeetingForm(initial={"participants": item.meeting_with}),
         "note": NoteForm,
+        "resolve": ResolveChildForm,
     }
     if isinstance(bound, DecideForm) and not item.wants_feedback:
         bound.without_feedback()
@@ -235,6 +247,7 @@ def _item_page(
     context = {
         "item": item,
         "age": age_on(item.child.birth_date, today),
+        "consultation": item.consultation,
         "waited_days": _days_since(item.received_at, today),
         "deadlines": selectors.item_deadlines(item, today),
         "reporter_roles": selectors.reporter_roles(item=item),
@@ -300,6 +313,33 @@ def assign(request: HttpRequest, item_id: UUID) -> HttpResponse:
         )
 
     return _act(request, item_id, form, call, _("Ärendet är tilldelat."))
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def resolve_child(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    """Link a report about a child not in the register to a register entry, or keep it."""
+    form = ResolveChildForm(request.POST)
+    keep = request.POST.get("action") == "keep"
+
+    def call() -> object:
+        if not keep and not form.cleaned_data["register_number"].strip():
+            raise ActionInvalid(
+                details={"register_number": [_("Ange barnets fullständiga personnummer.")]}
+            )
+        return services.item_resolve_child(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            register_number=form.cleaned_data["register_number"],
+            keep=keep,
+        )
+
+    done = (
+        _("Barnet är markerat som inte folkbokfört i kommunen.")
+        if keep
+        else _("Ärendet är kopplat till barnet i registret.")
+    )
+    return _act(request, item_id, form, call, done)
 
 
 @require_POST
