@@ -123,6 +123,12 @@ class ItemOut(Schema):
     child_name: str
     # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
     child_protected: bool
+    # How the sender named the child (school / register / provisional) and, for a child not
+    # in the register, whether intake has linked or kept it yet (issue #14).
+    child_source: str = "school"
+    child_unresolved: bool = False
+    # The anonymous consultation the item came from, if any (its reference).
+    consultation_reference: str = ""
     school_id: UUID
     school: str
     received_at: datetime.datetime
@@ -275,6 +281,9 @@ def _item_out(item: IntakeItem) -> ItemOut:
         child_id=item.child_id,
         child_name=item.child.full_name,
         child_protected=item.child.is_protected,
+        child_source=item.child_source,
+        child_unresolved=item.child_unresolved,
+        consultation_reference=item.consultation.reference if item.consultation_id else "",
         school_id=item.school_id,
         school=item.school.name,
         received_at=item.received_at,

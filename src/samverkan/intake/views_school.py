@@ -216,6 +216,9 @@ def _preselect(
     if consultation is not None:
         initial["school"] = str(consultation.school_id)
         initial["consultation"] = str(consultation.pk)
+        # The question comes along as the start of the report's text, for the sender to edit
+        # before sending (the consultation itself stays anonymous).
+        initial["observed"] = consultation.question
     child_id = _uuid(query.get("barn"))
     if child_id is None and len(children) == 1:
         child_id = children[0].child_id  # the search found one child: choose it
@@ -485,6 +488,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
             "child": str(child_id),
             "consultation": str(consultation.pk) if consultation else "",
             "consent": str(consents[0].consent.pk) if len(consents) == 1 else "",
+            # The consultation's question, for the sender to edit before sending.
+            "situation": consultation.question if consultation else "",
         },
     )
     status = 200

@@ -304,9 +304,7 @@ def test_a_partial_number_of_a_real_child_finds_nothing(world: Any) -> None:
         services.register_lookup(
             actor=actor_of(world.users["teacher"]), number=world.child2.identity_number[:8]
         )
-    assert AuditEvent.objects.get(event=services.REGISTER_LOOKUP_EVENT).details == {
-        "found": False
-    }
+    assert AuditEvent.objects.get(event=services.REGISTER_LOOKUP_EVENT).details == {"found": False}
 
 
 def test_the_lookup_is_limited_per_user_per_hour(world: Any, settings: Any) -> None:
@@ -477,3 +475,37 @@ def test_the_principal_of_another_tenant_may_not_link(world: Any) -> None:
         services.item_resolve_child(
             actor=actor_of(world.users["principal_b"]), item_id=item.pk, keep=True
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The link from consultation to report (issue #14, finding 3)
+
+
+def test_converting_carries_the_question_and_intake_sees_the_link(world: Any, client: Any) -> None:
+    consultation = _consultation(world, "Barnet är ofta hungrigt och har blåmärken. Vad gör vi?")
+    client.force_login(world.users["counsellor"])
+    page = client.get(f"/kontakta-socialtjansten/orosanmalan/?konsultation={consultation.pk}")
+    assert page.status_code == 200
+    assert page.context["form"]["observed"].value() == consultation.question
+    assert "Barnet är ofta hungrigt och har blåmärken." in page.content.decode()
+    item = _report(
+        world,
+        user="counsellor",
+        child_id=world.child1.pk,
+        observed="Barnet är ofta hungrigt och har blåmärken. I dag sa barnet att pappa slår.",
+        consultation_id=consultation.pk,
+    )
+    client.force_login(world.users["intake"])
+    item_page = client.get(f"/mottagning/arenden/{item.pk}/").content.decode()
+    assert consultation.reference in item_page
+    assert f"/mottagning/konsultationer/{consultation.pk}/" in item_page
+    consultation_page = client.get(
+        f"/mottagning/konsultationer/{consultation.pk}/"
+    ).content.decode()
+    assert item.reference in consultation_page
+    assert f"/mottagning/arenden/{item.pk}/" in consultation_page
+    api = client.get(f"/api/intake/items/{item.pk}").json()
+    assert api["consultation_reference"] == consultation.reference
+    # The consultation itself stays anonymous: no child on it.
+    consultation.refresh_from_db()
+    assert world.child1.full_name not in consultation.question
