@@ -33,6 +33,7 @@ __all__ = [
     "IdentityNumber",
     "InvalidIdentityNumber",
     "generate_identity_number",
+    "identity_shaped_runs",
     "is_valid_identity_number",
     "looks_like_identity_number",
     "mask_identity_number",
@@ -243,6 +244,26 @@ def looks_like_identity_number(text: str, *, today: datetime.date | None = None)
         is_valid_identity_number("".join(match.groups()), today=today)
         for match in _NUMBER_IN_TEXT_RE.finditer(text)
     )
+
+
+# A date-shaped run of digits followed by four digits: what a personnummer or samordningsnummer
+# looks like whatever its check digit, however it is written ("2018-01-01-4398", "20180101 4399",
+# "180101.4398"). Optional century, a valid month, a day 01-31 or 61-91, then four digits;
+# between the groups any separator (hyphens, '+', '.', '/', spaces) or none.
+_SEP: Final = rf"[{_HYPHENS}+./ \t\u00a0\u202f]{{0,3}}"
+_DAY: Final = r"(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])"
+_SHAPED_RE: Final = re.compile(
+    rf"(?<![0-9])(?:(?:18|19|20){_SEP})?[0-9]{{2}}{_SEP}(?:0[1-9]|1[0-2]){_SEP}{_DAY}"
+    rf"{_SEP}[0-9]{{4}}(?![0-9])"
+)
+
+
+def identity_shaped_runs(text: str) -> list[tuple[int, int]]:
+    """Where free text holds something shaped like an identity number, valid or not: the
+    (start, end) of each run. Anonymous text refuses these: a mistyped or made-up check digit
+    still points at a child, and so does a real number written in an unusual way. Phone
+    numbers ("070-123 45 67") and references ("ANM-2026-000042") are not date-shaped."""
+    return [(m.start(), m.end()) for m in _SHAPED_RE.finditer(text)]
 
 
 def _luhn_check_digit(nine_digits: str) -> int:

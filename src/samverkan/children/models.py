@@ -54,12 +54,18 @@ class Child(BaseModel):
     postal_code = models.CharField(_("postnummer"), max_length=10, blank=True)
     city = models.CharField(_("ort"), max_length=100, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # A child reported but not found in the register (issue #14): described by the reporter,
+    # without an identity number, seen by intake, which links the report to a register entry
+    # or keeps it as not registered. Never enrolled, so no school sees it.
+    is_provisional = models.BooleanField(_("finns inte i registret"), default=False)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "identity_number"], name="child_unique_identity"
+                fields=["municipality", "identity_number"],
+                condition=Q(is_provisional=False),
+                name="child_unique_identity",
             )
         ]
         indexes = [
@@ -84,6 +90,8 @@ class Child(BaseModel):
 
     @property
     def masked_identity_number(self) -> str:
+        if self.is_provisional or not self.identity_number:
+            return str(_("inget personnummer"))
         return mask_identity_number(self.identity_number)
 
     @property

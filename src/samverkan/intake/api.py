@@ -70,6 +70,7 @@ class ConsultationOut(Schema):
     status: str
     status_label: str
     answer: str  # "" until answered
+    masked_passages: int = 0  # passages intake masked (never their text)
 
 
 class SentOut(Schema):
@@ -122,6 +123,12 @@ class ItemOut(Schema):
     child_name: str
     # Skyddad folkbokföring or sekretessmarkering: whoever handles the child must see it.
     child_protected: bool
+    # How the sender named the child (school / register / provisional) and, for a child not
+    # in the register, whether intake has linked or kept it yet (issue #14).
+    child_source: str = "school"
+    child_unresolved: bool = False
+    # The anonymous consultation the item came from, if any (its reference).
+    consultation_reference: str = ""
     school_id: UUID
     school: str
     received_at: datetime.datetime
@@ -207,6 +214,11 @@ class AnswerIn(Schema):
     answer: str
 
 
+class RedactIn(Schema):
+    passage: str
+    reason: str
+
+
 def _actor(request: HttpRequest) -> Any:
     return request.actor  # type: ignore[attr-defined]
 
@@ -269,6 +281,9 @@ def _item_out(item: IntakeItem) -> ItemOut:
         child_id=item.child_id,
         child_name=item.child.full_name,
         child_protected=item.child.is_protected,
+        child_source=item.child_source,
+        child_unresolved=item.child_unresolved,
+        consultation_reference=item.consultation.reference if item.consultation_id else "",
         school_id=item.school_id,
         school=item.school.name,
         received_at=item.received_at,
@@ -560,3 +575,24 @@ def consultation_answer(
         actor=_actor(request), consultation_id=consultation_id, answer=payload.answer
     )
     return _consultation_out(consultation)
+
+
+@router.post(
+    "/consultations/{consultation_id}/redact",
+    response={200: ConsultationOut, **ERRORS},
+    operation_id="intake_consultation_redact",
+)
+@api_policy(policies.can_work_intake)
+def consultation_redact(
+    request: HttpRequest, consultation_id: UUID, payload: RedactIn
+) -> ConsultationOut:
+    """Mask a passage of a received consultation; the asker is told that and why."""
+    consultation = services.consultation_redact(
+        actor=_actor(request),
+        consultation_id=consultation_id,
+        passage=payload.passage,
+        reason=payload.reason,
+    )
+    out = _consultation_out(consultation)
+    out.masked_passages = consultation.redactions.count()
+    return out

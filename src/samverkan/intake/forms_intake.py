@@ -233,3 +233,48 @@ class FeedbackForm(ActionForm):
 
 class ConsultationAnswerForm(ActionForm):
     answer = _text(_("Svar"), _("Skriv ett svar."), rows=8)
+
+
+class RedactForm(ActionForm):
+    """Mask a passage of a consultation: the passage exactly as written, and why."""
+
+    prefix = "redact"
+    passage = forms.CharField(
+        label=_("Avsnitt som ska maskeras"),
+        help_text=_("Kopiera avsnittet exakt som det står i frågan, till exempel ett namn."),
+        max_length=5000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Klistra in det avsnitt som ska maskeras.")},
+    )
+    reason = forms.CharField(
+        label=_("Skäl"),
+        help_text=_("Frågeställaren ser skälet."),
+        max_length=500,
+        error_messages={
+            "required": _("Skriv varför avsnittet maskeras."),
+            "max_length": _("Skriv högst %(limit_value)d tecken (nu %(show_value)d)."),
+        },
+    )
+
+
+class AskReportForm(ActionForm):
+    """Ask the asker to make a report of concern instead."""
+
+    prefix = "askreport"
+    note = _text(_("Meddelande till frågeställaren (frivilligt)"), None, rows=3)
+
+
+class ResolveChildForm(ActionForm):
+    """A report about a child not in the register: link it to a register entry by full
+    identity number, or keep it as not registered (issue #14)."""
+
+    prefix = "resolve"
+    register_number = forms.CharField(
+        label=_("Barnets personnummer i registret"),
+        help_text=_("Det fullständiga numret, till exempel 20150312-1234."),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    keep = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.drafts import DraftFormMixin, token_field
 
-from .models import AgeGroup, TriState
+from .models import AgeGroup, ChildSource, TriState
 from .selectors import ChildChoice
 
 TEXT_MAX = 10000
@@ -231,6 +231,63 @@ class ReportForm(
         error_messages={"max_length": _("Skriv högst %(limit_value)d tecken.")},
     )
     consultation = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # A report about any child (issue #14): a child at the sender's school (searched above), a
+    # child of the municipality's register by full identity number, or one not in the register.
+    child_source = forms.ChoiceField(
+        label=_("Vilket barn gäller det?"),
+        choices=ChildSource.choices,
+        initial=ChildSource.SCHOOL,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Välj hur du anger barnet.")},
+    )
+    register_number = forms.CharField(
+        label=_("Barnets fullständiga personnummer"),
+        help_text=_(
+            "Alla tolv eller tio siffror, till exempel 20150312-1234. Sökningen loggas, och du "
+            "kan bara göra ett begränsat antal sökningar per timme."
+        ),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    provisional_name = forms.CharField(
+        label=_("Barnets namn"),
+        help_text=_("Så långt du vet det, till exempel bara förnamnet."),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    provisional_birth_date = forms.DateField(
+        label=_("Födelsedatum"),
+        help_text=_("Om du vet det, till exempel 2019-04-30."),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Skriv datumet som år-månad-dag, till exempel 2019-04-30.")},
+    )
+    provisional_age = forms.IntegerField(
+        label=_("Ungefärlig ålder i år"),
+        help_text=_("Om du inte vet födelsedatumet."),
+        required=False,
+        min_value=0,
+        max_value=20,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Skriv åldern med siffror."),
+            "min_value": _("Ange en ålder mellan 0 och 20 år."),
+            "max_value": _("Ange en ålder mellan 0 och 20 år."),
+        },
+    )
+    provisional_known = forms.CharField(
+        label=_("Det du vet om barnet"),
+        help_text=_(
+            "Till exempel vårdnadshavarnas namn, var barnet bor eller vilken förskola barnet "
+            "går på, syskon."
+        ),
+        max_length=5000,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     request_id = token_field()
 
     def __init__(
@@ -242,9 +299,18 @@ class ReportForm(
     ) -> None:
         super().__init__(*args, **kwargs)
         self.set_schools(schools)
-        cast(forms.ChoiceField, self.fields["child"]).choices = child_choices(
-            children, dict(schools)
-        )
+        child = cast(forms.ChoiceField, self.fields["child"])
+        child.choices = child_choices(children, dict(schools))
+        child.required = False  # only for a child at the school: the service checks it
+
+    def provisional(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data.get("provisional_name") or "",
+            "birth_date": data.get("provisional_birth_date"),
+            "age": data.get("provisional_age"),
+            "known": data.get("provisional_known") or "",
+        }
 
 
 class ChildStepForm(ChildGroupsMixin, forms.Form):

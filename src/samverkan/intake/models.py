@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.children.models import ChildRecord
+from samverkan.children.models import Child, ChildRecord
 from samverkan.core.models import BaseModel
 from samverkan.organisations.models import Municipality, ResidentialArea, Unit
 
@@ -141,6 +141,12 @@ class Consultation(BaseModel):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     request_id = models.UUIDField(null=True, blank=True, editable=False)
+    # Intake asked the asker to make a report instead (the question points at a child at risk).
+    report_asked_at = models.DateTimeField(null=True, blank=True)
+    report_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    report_asked_note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -163,6 +169,37 @@ class Consultation(BaseModel):
 
     def __str__(self) -> str:
         return self.reference
+
+
+MASK = "[maskerat]"
+
+
+class ConsultationRedaction(BaseModel):
+    """A passage intake masked in a received consultation (issue #14): the question keeps
+    MASK in its place, so no view, export or API answer shows it. The original passage is
+    kept here, never shown by any view or API, for as long as the municipality's records plan
+    requires (it is removed with the consultation); the asker sees that a passage was masked, when and why."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="redactions"
+    )
+    reason = models.CharField(_("skäl"), max_length=500)
+    masked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    original = models.TextField(max_length=5000, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class ChildSource(models.TextChoices):
+    """How the sender named the child (issue #14): a child at the sender's school, a child of
+    the municipality's register found by full identity number, or a child not in the register."""
+
+    SCHOOL = "school", _("Barn på avsändarens skola")
+    REGISTER = "register", _("Barn i kommunens register")
+    PROVISIONAL = "provisional", _("Barnet finns inte i registret")
 
 
 class IntakeItem(ChildRecord):
@@ -263,6 +300,26 @@ class IntakeItem(ChildRecord):
     handed_over_at = models.DateTimeField(null=True, blank=True)
     handover_note = models.TextField(max_length=5000, blank=True)
 
+    # How the sender named the child, and what the school side may be shown of it: only what
+    # was sent (a provisional child's description, a register child's name; for a protected
+    # child nothing), never what intake later links it to.
+    child_source = models.CharField(
+        max_length=20, choices=ChildSource.choices, default=ChildSource.SCHOOL
+    )
+    child_as_sent = models.CharField(max_length=300, blank=True)
+    provisional_known = models.TextField(
+        _("det som är känt om barnet"), max_length=5000, blank=True
+    )
+    # The provisional child the item was sent about, kept after intake links it to a register
+    # entry (then `child` is the register child) or keeps it as not registered.
+    provisional_child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    child_resolved_at = models.DateTimeField(null=True, blank=True)
+    child_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
     request_id = models.UUIDField(null=True, blank=True, editable=False)
     # The same sender's same words about the same child within a day, sent anyway after the
     # warning (the reporting duty is never blocked): intake sees it flagged (issue #11).
@@ -307,6 +364,11 @@ class IntakeItem(ChildRecord):
     @property
     def wants_feedback(self) -> bool:
         return self.feedback_requested_at is not None
+
+    @property
+    def child_unresolved(self) -> bool:
+        """Sent about a child not in the register, and intake has not yet linked or kept it."""
+        return self.child_source == ChildSource.PROVISIONAL and self.child_resolved_at is None
 
     def needs_action(self) -> bool:
         """Open: not yet decided or handed over, or decided with the feedback the reporter asked

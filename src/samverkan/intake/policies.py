@@ -52,6 +52,34 @@ def can_send_from(actor: Actor, school_id: UUID) -> Decision:
     return Decision.deny("not_staff_at_school")
 
 
+def can_look_up_register(actor: Actor) -> Decision:
+    """Look up a child of the municipality's register by full identity number, to report
+    about a child beyond the sender's own school (the reporting duty covers every child):
+    staff of a school or preschool, as for the one way in. Not intake, not the administrator."""
+    decision = can_use_one_way_in(actor)
+    if not decision.allowed:
+        return Decision.deny("not_school_staff")
+    return Decision.allow("reporting_duty", grant=decision.grant, basis="reporting_duty")
+
+
+def can_report_provisional_child(actor: Actor) -> Decision:
+    """Describe a child not in the register in a report: as for the register lookup."""
+    return can_look_up_register(actor)
+
+
+def can_resolve_child(actor: Actor, item: ItemRef) -> Decision:
+    """Link a report about a child not in the register to a register entry, or keep it as
+    not registered: an intake social worker of the receiving unit or its unit head; not the
+    team it was handed to, not the school."""
+    if item.municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    if item.owner_unit_id in handler_unit_ids(actor) and actor.has_role(
+        *INTAKE_ROLES, Role.UNIT_HEAD
+    ):
+        return Decision.allow(grant=actor.grant_for(SOCIAL_SERVICES_ROLES), basis="intake_remit")
+    return Decision.deny("not_receiving_unit")
+
+
 def can_work_intake(actor: Actor) -> Decision:
     """The intake queue: social-services staff of a receiving unit, or their unit head."""
     if actor.social_unit_ids:
@@ -122,6 +150,16 @@ def can_answer_consultation(actor: Actor, routed_to_id: UUID, municipality_id: U
         return Decision.deny("other_tenant")
     if routed_to_id in handler_unit_ids(actor):
         return Decision.allow(grant=actor.grant_for(SOCIAL_SERVICES_ROLES))
+    return Decision.deny("not_receiving_unit")
+
+
+def can_redact_consultation(actor: Actor, routed_to_id: UUID, municipality_id: UUID) -> Decision:
+    """Mask a passage of a consultation, or ask the asker for a report instead: an intake
+    social worker of the receiving unit or its unit head (not a team, not the school)."""
+    if municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    if routed_to_id in handler_unit_ids(actor) and actor.has_role(*INTAKE_ROLES, Role.UNIT_HEAD):
+        return Decision.allow(grant=actor.grant_for(SOCIAL_SERVICES_ROLES), basis="intake_remit")
     return Decision.deny("not_receiving_unit")
 
 

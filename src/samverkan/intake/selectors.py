@@ -26,6 +26,7 @@ from samverkan.organisations.models import Unit
 from . import deadlines, policies, routing
 from .models import (
     Consultation,
+    ConsultationRedaction,
     IntakeItem,
     IntakeNote,
     RoutingRule,
@@ -261,6 +262,7 @@ def item_get_for_handling(*, actor: Actor, item_id: UUID) -> IntakeItem:
             "feedback_given_by",
             "consent",
             "likely_duplicate_of",
+            "consultation",
         )
         .first()
     )
@@ -384,6 +386,25 @@ def consultation_get_for_handling(*, actor: Actor, consultation_id: UUID) -> Con
     ):
         raise NotFound
     return consultation
+
+
+def consultation_redactions(*, consultation: Consultation) -> list[dict[str, Any]]:
+    """What may be shown of each masking: when and why (never the masked passage)."""
+    rows = ConsultationRedaction.objects.filter(consultation=consultation).order_by(
+        "created_at", "pk"
+    )
+    return [
+        {"created_at": r.created_at, "reason": r.reason} for r in rows.only("created_at", "reason")
+    ]
+
+
+def consultation_converted_to(*, consultation: Consultation) -> IntakeItem | None:
+    """The report or request the consultation became, if any (one indexed row)."""
+    return (
+        IntakeItem.objects.filter(consultation_id=consultation.pk)
+        .only("pk", "reference", "kind", "created_by_id", "school_id")
+        .first()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,3 +560,23 @@ def sender_children(
             )
         )
     return choices
+
+
+@dataclass(frozen=True)
+class RegisterMatch:
+    """What the sender sees of a child found in the register by full identity number: the
+    name and the age, or nothing at all for a child with a protection marking."""
+
+    child_id: UUID
+    name: str  # "" for a protected child
+    age: int | None  # None for a protected child
+    protected: bool
+
+
+def register_match(child: Child) -> RegisterMatch:
+    if child.is_protected:
+        return RegisterMatch(child.pk, "", None, True)
+    today = timezone.localdate()
+    born = child.birth_date
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return RegisterMatch(child.pk, child.full_name, age, False)

@@ -17,9 +17,10 @@ from samverkan.access.actor import Actor
 from samverkan.access.decisions import enforce
 from samverkan.access.models import User
 from samverkan.audit import services as audit
-from samverkan.audit.models import AuditAction
+from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.children import selectors as child_selectors
 from samverkan.children import services as child_services
+from samverkan.children.identity import InvalidIdentityNumber, parse_identity_number
 from samverkan.children.models import Child
 from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import ConsentPurpose
@@ -40,8 +41,11 @@ from .errors import (
     SubmissionInvalid,
 )
 from .models import (
+    MASK,
     AgeGroup,
+    ChildSource,
     Consultation,
+    ConsultationRedaction,
     IntakeItem,
     IntakeNote,
     ItemKind,
@@ -71,6 +75,8 @@ NOTIFY_ASSIGNED = "intake.assigned"
 NOTIFY_ANSWERED = "intake.consultation_answered"
 NOTIFY_FEEDBACK = "intake.feedback"
 NOTIFY_HANDOVER = "intake.handover"
+NOTIFY_REDACTED = "intake.consultation_redacted"
+NOTIFY_REPORT_ASKED = "intake.consultation_report_asked"
 
 
 def next_reference(*, municipality_id: UUID, kind: str, year: int) -> str:
@@ -131,35 +137,48 @@ def _route(actor: Actor, subject: routing.Subject) -> routing.Route:
 # Anonymous consultation
 
 
+def identity_number_message() -> str:
+    return _(
+        "Texten innehåller något som ser ut som ett personnummer eller samordningsnummer (ett "
+        "datum följt av fyra siffror, även om siffrorna inte stämmer). En anonym konsultation "
+        "får inte gå att koppla till ett barn: ta bort numret, din text finns kvar. Ett "
+        "telefonnummer skriver du med mellanslag eller bindestreck, till exempel 070-123 45 67. "
+        "Vill du berätta vem barnet är, gör en orosanmälan eller en begäran om stöd i stället."
+    )
+
+
 def consultation_check_text(question: str, *, names_confirmed: bool) -> None:
-    """Refuse an identity number outright; ask for confirmation when a full name may be named."""
+    """Refuse anything shaped like an identity number outright (whatever its check digit); ask
+    for confirmation when a full name or a street address may be named."""
     errors: dict[str, list[str]] = {}
     _required(errors, "question", question, _("Skriv din fråga."))
     if text_checks.contains_identity_number(question):
-        errors.setdefault("question", []).append(
-            _(
-                "Texten innehåller något som ser ut som ett personnummer eller "
-                "samordningsnummer. En anonym konsultation får inte gå att koppla till ett "
-                "barn: ta bort numret. Vill du berätta vem barnet är, gör en orosanmälan eller "
-                "en begäran om stöd i stället."
-            )
-        )
+        errors.setdefault("question", []).append(identity_number_message())
     if errors:
         raise SubmissionInvalid(details=errors)
     names = text_checks.possible_full_names(question)
-    if names and not names_confirmed:
-        raise PossibleName(
-            details={
-                "question": [
-                    _(
-                        "Texten kan innehålla ett fullständigt namn (%(names)s). Ett namn gör "
-                        "konsultationen möjlig att koppla till ett barn. Ta bort namnet, eller "
-                        "bekräfta att det inte är barnets eller familjens namn."
-                    )
-                    % {"names": ", ".join(names)}
-                ]
-            }
-        )
+    addresses = text_checks.possible_street_addresses(question)
+    if (names or addresses) and not names_confirmed:
+        messages = []
+        if names:
+            messages.append(
+                _(
+                    "Texten kan innehålla ett fullständigt namn (%(names)s). Ett namn gör "
+                    "konsultationen möjlig att koppla till ett barn. Ta bort namnet, eller "
+                    "bekräfta att det inte är barnets eller familjens namn."
+                )
+                % {"names": ", ".join(names)}
+            )
+        if addresses:
+            messages.append(
+                _(
+                    "Texten kan innehålla en adress (%(addresses)s). En adress gör "
+                    "konsultationen möjlig att koppla till en familj. Ta bort den, eller "
+                    "bekräfta att det inte är barnets eller familjens adress."
+                )
+                % {"addresses": ", ".join(addresses)}
+            )
+        raise PossibleName(details={"question": messages})
 
 
 def consultation_submit(
@@ -249,7 +268,10 @@ def consultation_answer(*, actor: Actor, consultation_id: UUID, answer: str) -> 
     _required(errors, "answer", answer, _("Skriv ett svar."))
     if text_checks.contains_identity_number(answer):
         errors.setdefault("answer", []).append(
-            _("Svaret innehåller något som ser ut som ett personnummer. Ta bort det.")
+            _(
+                "Svaret innehåller något som ser ut som ett personnummer (ett datum följt av "
+                "fyra siffror). Ta bort det."
+            )
         )
     if errors:
         raise ActionInvalid(details=errors)
@@ -270,6 +292,122 @@ def consultation_answer(*, actor: Actor, consultation_id: UUID, answer: str) -> 
         NOTIFY_ANSWERED,
         _("Svar på konsultation %(ref)s") % {"ref": consultation.reference},
         _("Socialtjänsten har svarat på din konsultation."),
+        reverse("intake:consultation_sent", args=[consultation.pk]),
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultation_redact(
+    *, actor: Actor, consultation_id: UUID, passage: str, reason: str
+) -> Consultation:
+    """Mask a passage of a received consultation (issue #14): every occurrence of it in the
+    question becomes MASK, so no view, export or API answer shows it again. The original is
+    kept apart (ConsultationRedaction, never shown); the audit entry records who and why, not
+    the passage. The asker is told that a passage was masked and why. Masking the same passage
+    again is harmless: it is no longer there."""
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    enforce(
+        policies.can_redact_consultation(
+            actor, consultation.routed_to_id, consultation.municipality_id
+        )
+    )
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    errors: dict[str, list[str]] = {}
+    passage = passage.strip()
+    _required(errors, "passage", passage, _("Klistra in det avsnitt som ska maskeras."))
+    _required(errors, "reason", reason, _("Skriv varför avsnittet maskeras."))
+    if passage and passage == MASK:
+        errors.setdefault("passage", []).append(_("Avsnittet är redan maskerat."))
+    elif passage and passage not in consultation.question:
+        errors.setdefault("passage", []).append(
+            _(
+                "Avsnittet finns inte i frågan. Kopiera det exakt som det står, eller kontrollera "
+                "om det redan är maskerat."
+            )
+        )
+    if errors:
+        raise ActionInvalid(details=errors)
+    with transaction.atomic():
+        consultation.question = consultation.question.replace(passage, MASK)
+        consultation.save(update_fields=["question", "updated_at"])
+        redaction = ConsultationRedaction.objects.create(
+            consultation=consultation,
+            reason=reason.strip()[:500],
+            masked_by_id=actor.user_id,
+            original=passage,
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            event="intake.consultation_redacted",
+            subject=consultation,
+            grant=policies.can_redact_consultation(
+                actor, consultation.routed_to_id, consultation.municipality_id
+            ).grant,
+            details={
+                "reference": consultation.reference,
+                "redaction": str(redaction.pk),
+                "reason": redaction.reason,
+                "characters": len(passage),
+            },
+        )
+        _notify(
+            [consultation.asked_by],
+            NOTIFY_REDACTED,
+            _("Ett avsnitt i konsultation %(ref)s har maskerats") % {"ref": consultation.reference},
+            _("Socialtjänsten har maskerat ett avsnitt som kunde identifiera barnet."),
+            reverse("intake:consultation_sent", args=[consultation.pk]),
+        )
+    return consultation
+
+
+@transaction.atomic
+def consultation_ask_for_report(*, actor: Actor, consultation_id: UUID, note: str) -> Consultation:
+    """Intake asks the asker to make a report of concern instead (the consultation stays
+    anonymous; the report, if made, is linked to it). Asking twice is harmless."""
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    enforce(
+        policies.can_redact_consultation(
+            actor, consultation.routed_to_id, consultation.municipality_id
+        )
+    )
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.report_asked_at is not None:
+        return consultation
+    if text_checks.contains_identity_number(note):
+        raise ActionInvalid(
+            details={
+                "note": [
+                    _(
+                        "Texten innehåller något som ser ut som ett personnummer (ett datum "
+                        "följt av fyra siffror). Ta bort det."
+                    )
+                ]
+            }
+        )
+    consultation.report_asked_at = timezone.now()
+    consultation.report_asked_by_id = actor.user_id
+    consultation.report_asked_note = note.strip()[:2000]
+    consultation.save(
+        update_fields=["report_asked_at", "report_asked_by", "report_asked_note", "updated_at"]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="intake.consultation_report_asked",
+        subject=consultation,
+        details={"reference": consultation.reference},
+    )
+    _notify(
+        [consultation.asked_by],
+        NOTIFY_REPORT_ASKED,
+        _("Socialtjänsten ber dig göra en orosanmälan (%(ref)s)") % {"ref": consultation.reference},
+        _("Det du beskrev i konsultationen bör anmälas. Frågan följer med till anmälan."),
         reverse("intake:consultation_sent", args=[consultation.pk]),
     )
     return consultation
@@ -449,11 +587,18 @@ def report_submit(
     consultation_id: UUID | None = None,
     request_id: UUID | None = None,
     confirm_duplicate: bool = False,
+    child_source: str = ChildSource.SCHOOL,
+    register_number: str = "",
+    provisional: dict[str, Any] | None = None,
 ) -> IntakeItem:
     """A report of concern under the reporting duty (SoL 19 kap. 1 §). The reporter is the
     signed-in person (never anonymous). It crosses to social services under OSL 10 kap. 28 §,
     which the audit entry records as the basis. The same words about the same child within a
-    day raise PossibleDuplicate unless `confirm_duplicate` (then the item is flagged)."""
+    day raise PossibleDuplicate unless `confirm_duplicate` (then the item is flagged).
+
+    The child is one enrolled at the sending school (`child_id`), any child of the register
+    found by the exact full identity number (`register_number`), or a child not in the
+    register described by the reporter (`provisional`: name, birth_date or age, known)."""
     existing = _existing(actor, request_id)
     if existing is not None:
         return existing
@@ -464,12 +609,25 @@ def report_submit(
         errors["needs_protection_now"] = [_("Svara på om barnet kan behöva skydd nu.")]
     if guardians_informed not in TriState.values:
         errors["guardians_informed"] = [_("Svara på om vårdnadshavarna känner till anmälan.")]
+    if child_source not in ChildSource.values:
+        errors["child_source"] = [_("Välj hur du anger barnet.")]
     if errors:
         raise SubmissionInvalid(details=errors)
 
     def create() -> IntakeItem:
         school = _school(actor, school_id)
-        child = _child_at_school(actor, child_id, school.pk)
+        extra: dict[str, Any] = {"child_source": child_source}
+        if child_source == ChildSource.REGISTER:
+            enforce(policies.can_look_up_register(actor))
+            child = _register_child(actor, register_number)
+            extra["child_as_sent"] = _as_sent(child, child_source)
+        elif child_source == ChildSource.PROVISIONAL:
+            child = _provisional_child(actor, provisional or {})
+            extra["child_as_sent"] = _as_sent(child, child_source, provisional)
+            extra["provisional_child"] = child
+            extra["provisional_known"] = str((provisional or {}).get("known") or "").strip()
+        else:
+            child = _child_at_school(actor, child_id, school.pk)
         consultation = _source_consultation(actor, consultation_id)
         return _create_item(
             actor=actor,
@@ -482,6 +640,7 @@ def report_submit(
                 "needs_protection_now": needs_protection_now,
                 "guardians_informed": guardians_informed,
                 "reporter_phone": reporter_phone.strip()[:40],
+                **extra,
             },
             wants_feedback=wants_feedback,
             consultation=consultation,
@@ -492,6 +651,189 @@ def report_submit(
         )
 
     return _submit(create, actor, request_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# A report about any child (issue #14): the register by full identity number, or a child not
+# in the register
+
+
+REGISTER_LOOKUP_EVENT = "intake.register_lookup"
+
+
+def register_lookups_per_hour() -> int:
+    return int(getattr(settings, "INTAKE_REGISTER_LOOKUPS_PER_HOUR", 10))
+
+
+def _register_child(actor: Actor, number: str, field: str = "register_number") -> Child:
+    """The register child with exactly this full identity number (never a partial match)."""
+    try:
+        parsed = parse_identity_number(number)
+    except InvalidIdentityNumber as error:
+        raise SubmissionInvalid(details={field: [str(error.message)]}) from None
+    child = Child.objects.filter(
+        municipality_id=actor.tenant_id, identity_number=parsed.digits, is_provisional=False
+    ).first()
+    if child is None:
+        raise SubmissionInvalid(
+            details={
+                field: [
+                    _(
+                        "Inget barn med det personnumret finns i kommunens register. Kontrollera "
+                        "numret, eller beskriv barnet under Barnet finns inte i registret."
+                    )
+                ]
+            }
+        )
+    return child
+
+
+def register_lookup(*, actor: Actor, number: str) -> selectors.RegisterMatch:
+    """Find a child of the municipality's register by the exact full identity number, beyond
+    the sender's own school, to report about them (SoL 19 kap. 1 § covers every child the
+    staff learn about). Shows the name and age only; a protected child shows nothing. Every
+    lookup is logged, found or not, and a user may make a limited number per hour."""
+    decision = enforce(policies.can_look_up_register(actor))
+    since = timezone.now() - datetime.timedelta(hours=1)
+    made = AuditEvent.objects.filter(
+        actor_user_id=actor.user_id, occurred_at__gte=since, event=REGISTER_LOOKUP_EVENT
+    ).count()
+    if made >= register_lookups_per_hour():
+        raise SubmissionInvalid(
+            details={
+                "register_number": [
+                    _(
+                        "Du har sökt i registret %(n)d gånger den senaste timmen, vilket är "
+                        "gränsen. Vänta en stund, eller beskriv barnet under Barnet finns inte "
+                        "i registret."
+                    )
+                    % {"n": made}
+                ]
+            }
+        )
+    with transaction.atomic():
+        try:
+            child: Child | None = _register_child(actor, number)
+        except SubmissionInvalid as error:
+            child, refusal = None, error
+        audit.record(
+            actor=actor,
+            action=AuditAction.SEARCH,
+            event=REGISTER_LOOKUP_EVENT,
+            object_type="children.child",
+            object_id=str(child.pk) if child else "",
+            child_ids=[child.pk] if child else [],
+            grant=decision.grant,
+            purpose=REPORTING_DUTY,
+            details={"found": child is not None},
+        )
+    if child is None:
+        raise refusal
+    return selectors.register_match(child)
+
+
+def _provisional_child(actor: Actor, provisional: dict[str, Any]) -> Child:
+    """A child described by the reporter and not in the register: a provisional Child with no
+    identity number, flagged, never enrolled (no school sees it); intake sees and resolves it."""
+    enforce(policies.can_report_provisional_child(actor))
+    errors: dict[str, list[str]] = {}
+    name = " ".join(str(provisional.get("name") or "").split())
+    birth_date = provisional.get("birth_date")
+    age = provisional.get("age")
+    today = timezone.localdate()
+    _required(errors, "provisional_name", name, _("Skriv barnets namn, så långt du vet det."))
+    if birth_date is None and age is None:
+        errors["provisional_birth_date"] = [
+            _("Ange barnets födelsedatum, eller barnets ungefärliga ålder.")
+        ]
+    if birth_date is not None and birth_date > today:
+        errors["provisional_birth_date"] = [_("Födelsedatumet ligger i framtiden.")]
+    if age is not None and not 0 <= int(age) <= 20:
+        errors["provisional_age"] = [_("Ange en ålder mellan 0 och 20 år.")]
+    if errors:
+        raise SubmissionInvalid(details=errors)
+    if birth_date is None:
+        # Only an age is known: the routing needs a birth date; the description says it is one.
+        birth_date = today.replace(year=today.year - int(age or 0), month=1, day=1)
+    given, _sep, family = name.partition(" ")
+    child = Child(
+        municipality_id=actor.tenant_id,
+        identity_number="",
+        given_name=given[:100],
+        family_name=family[:100],
+        birth_date=birth_date,
+        gender="other_unknown",
+        is_provisional=True,
+    )
+    child.save()
+    return child
+
+
+def _as_sent(child: Child, source: str, provisional: dict[str, Any] | None = None) -> str:
+    """What the school side keeps seeing of the child: only what the sender sent or saw."""
+    if source == ChildSource.PROVISIONAL and provisional is not None:
+        told = (
+            str(provisional["birth_date"])
+            if provisional.get("birth_date")
+            else _("%(age)s år") % {"age": provisional.get("age")}
+        )
+        return f"{child.full_name.strip()} ({told}, {_('finns inte i registret')})"[:300]
+    if child.is_protected:
+        return ""  # the sender saw nothing of a protected child, and sees nothing now
+    return f"{child.full_name} ({child.masked_identity_number})"[:300]
+
+
+@transaction.atomic
+def item_resolve_child(
+    *, actor: Actor, item_id: UUID, register_number: str = "", keep: bool = False
+) -> IntakeItem:
+    """Intake links a report about a child not in the register to the register entry found by
+    full identity number, or keeps it as not registered. Logged; done once (the same answer
+    again is harmless). The school side keeps seeing only what it sent."""
+    item = _locked(actor, item_id, None)
+    enforce(policies.can_resolve_child(actor, selectors.item_ref(item)))
+    if item.child_source != ChildSource.PROVISIONAL:
+        raise ActionInvalid(_("Ärendet gäller ett barn i registret."))
+    if item.child_resolved_at is not None:
+        if keep and item.child_id == item.provisional_child_id:
+            return item
+        if not keep and register_number:
+            try:
+                digits = parse_identity_number(register_number).digits
+            except InvalidIdentityNumber:
+                digits = ""
+            if item.child.identity_number == digits:
+                return item
+        raise AlreadyRecorded(_("Barnet är redan kopplat eller markerat som inte folkbokfört."))
+    if keep:
+        item.child_resolved_at = timezone.now()
+        item.child_resolved_by_id = actor.user_id
+        _bump(item, "child_resolved_at", "child_resolved_by")
+        _record_change(actor, item, "intake.child_kept_unregistered")
+        return item
+    try:
+        child = _register_child(actor, register_number.strip(), field="register_number")
+    except SubmissionInvalid as error:
+        raise ActionInvalid(details=error.details) from None
+    provisional_id = item.child_id
+    item.child = child
+    item.child_resolved_at = timezone.now()
+    item.child_resolved_by_id = actor.user_id
+    _bump(item, "child", "child_resolved_at", "child_resolved_by")
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="intake.child_linked",
+        subject=item,
+        child_ids=[child.pk, provisional_id],
+        grant=policies.can_resolve_child(actor, selectors.item_ref(item)).grant,
+        details={
+            "reference": item.reference,
+            "provisional_child": str(provisional_id),
+            "child": str(child.pk),
+        },
+    )
+    return item
 
 
 def consents_for_request(*, child: Child, school_id: UUID) -> list[Any]:

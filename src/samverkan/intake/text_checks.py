@@ -2,7 +2,7 @@
 
 import re
 
-from samverkan.children.identity import looks_like_identity_number
+from samverkan.children.identity import identity_shaped_runs, looks_like_identity_number
 
 # Two or more capitalised words in a row ("Ella Andersson", "Karl-Erik Ek"). A sentence's
 # first word is capitalised too, so common Swedish sentence starters are not counted.
@@ -88,7 +88,29 @@ _NOT_NAMES = frozenset(
 
 
 def contains_identity_number(text: str) -> bool:
-    return looks_like_identity_number(text)
+    """Anything shaped like a personnummer or samordningsnummer, whatever its check digit:
+    a date-shaped run (optional century, a valid month, a day 01-31 or 61-91) and four digits,
+    with any separators or none. A valid number is always date-shaped; the second test is a
+    safety net for the forms the shape does not cover."""
+    return bool(identity_shaped_runs(text)) or looks_like_identity_number(text)
+
+
+# A street name and a number ("Storgatan 12", "Björkvägen 3B", "Lilla Torget 4 lgh 1102").
+_STREET_RE = re.compile(
+    r"\b([A-ZÅÄÖÉa-zåäöé][a-zåäöé-]*(?:gatan|gata|vägen|väg|gränd|gränden|stigen|stig|allén|"
+    r"torget|torg|backen|backe|plan|leden|promenaden|slingan|vägen|bågen|platsen))\s+"
+    r"([0-9]{1,4}\s?[A-Za-z]?)\b"
+)
+
+
+def possible_street_addresses(text: str) -> list[str]:
+    """Street names with a number, in order of appearance: a home address identifies a family."""
+    found: list[str] = []
+    for match in _STREET_RE.finditer(text):
+        address = f"{match.group(1)} {match.group(2).strip()}"
+        if address not in found:
+            found.append(address)
+    return found
 
 
 def possible_full_names(text: str) -> list[str]:

@@ -59,11 +59,26 @@ intake = [
     path("mottagning/arenden/<uuid:item_id>/mote/", views_intake.meeting, name="meeting"),
     path("mottagning/arenden/<uuid:item_id>/overlamna/", views_intake.handover, name="handover"),
     path("mottagning/arenden/<uuid:item_id>/anteckning/", views_intake.note, name="note"),
+    path(
+        "mottagning/arenden/<uuid:item_id>/barnet/",
+        views_intake.resolve_child,
+        name="resolve_child",
+    ),
     path("mottagning/konsultationer/", views_intake.consultation_queue, name="consultation_queue"),
     path(
         "mottagning/konsultationer/<uuid:consultation_id>/",
         views_intake.consultation_handle,
         name="consultation_handle",
+    ),
+    path(
+        "mottagning/konsultationer/<uuid:consultation_id>/maskera/",
+        views_intake.consultation_redact,
+        name="consultation_redact",
+    ),
+    path(
+        "mottagning/konsultationer/<uuid:consultation_id>/be-om-anmalan/",
+        views_intake.consultation_ask_report,
+        name="consultation_ask_report",
     ),
 ]
 

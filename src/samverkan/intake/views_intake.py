@@ -30,6 +30,7 @@ from . import deadlines, policies, selectors, services
 from .errors import ActionInvalid, AlreadyRecorded
 from .forms_intake import (
     ActionForm,
+    AskReportForm,
     AssignForm,
     ConsultationAnswerForm,
     DecideForm,
@@ -40,6 +41,8 @@ from .forms_intake import (
     NoteForm,
     ProtectionForm,
     QueueFilterForm,
+    RedactForm,
+    ResolveChildForm,
 )
 from .models import Consultation, IntakeItem, ItemKind
 
@@ -122,8 +125,15 @@ def queue_row(item: IntakeItem, today: datetime.date, url_pattern: str) -> Queue
         waited_days=waited,
         age_label=ngettext("%(age)d år", "%(age)d år", age) % {"age": age},
         waited_label=waited_label,
-        tags=deadline_tags(item_deadlines) + _duplicate_tag(item),
+        tags=deadline_tags(item_deadlines) + _duplicate_tag(item) + _provisional_tag(item),
     )
+
+
+def _provisional_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
+    """A report about a child not in the register, not yet linked or kept (issue #14)."""
+    if not item.child_unresolved:
+        return ()
+    return (("", Tag(_("Finns inte i registret"), "yellow")),)
 
 
 def _duplicate_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
@@ -182,6 +192,9 @@ def _shown_actions(actor: Any, item: IntakeItem) -> dict[str, bool]:
         # R2.8: a support request, or a report once decided, goes to a team.
         "handover": is_intake and is_open and (not is_report or not undecided),
         "note": True,
+        # Issue #14: a child not in the register, linked or kept by intake.
+        "resolve": item.child_unresolved
+        and bool(policies.can_resolve_child(actor, selectors.item_ref(item))),
     }
 
 
@@ -223,6 +236,7 @@ def _item_page(
         "feedback": FeedbackForm,
         "meeting": lambda: MeetingForm(initial={"participants": item.meeting_with}),
         "note": NoteForm,
+        "resolve": ResolveChildForm,
     }
     if isinstance(bound, DecideForm) and not item.wants_feedback:
         bound.without_feedback()
@@ -233,6 +247,7 @@ def _item_page(
     context = {
         "item": item,
         "age": age_on(item.child.birth_date, today),
+        "consultation": item.consultation,
         "waited_days": _days_since(item.received_at, today),
         "deadlines": selectors.item_deadlines(item, today),
         "reporter_roles": selectors.reporter_roles(item=item),
@@ -298,6 +313,33 @@ def assign(request: HttpRequest, item_id: UUID) -> HttpResponse:
         )
 
     return _act(request, item_id, form, call, _("Ärendet är tilldelat."))
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def resolve_child(request: HttpRequest, item_id: UUID) -> HttpResponse:
+    """Link a report about a child not in the register to a register entry, or keep it."""
+    form = ResolveChildForm(request.POST)
+    keep = request.POST.get("action") == "keep"
+
+    def call() -> object:
+        if not keep and not form.cleaned_data["register_number"].strip():
+            raise ActionInvalid(
+                details={"register_number": [_("Ange barnets fullständiga personnummer.")]}
+            )
+        return services.item_resolve_child(
+            actor=request.actor,  # type: ignore[attr-defined]
+            item_id=item_id,
+            register_number=form.cleaned_data["register_number"],
+            keep=keep,
+        )
+
+    done = (
+        _("Barnet är markerat som inte folkbokfört i kommunen.")
+        if keep
+        else _("Ärendet är kopplat till barnet i registret.")
+    )
+    return _act(request, item_id, form, call, done)
 
 
 @require_POST
@@ -455,6 +497,34 @@ def consultation_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/handling/consultation_queue.html", context)
 
 
+def _consultation_page(
+    request: HttpRequest,
+    consultation: Consultation,
+    *,
+    form: ConsultationAnswerForm | None = None,
+    redact_form: RedactForm | None = None,
+    ask_form: AskReportForm | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    may_redact = policies.can_redact_consultation(
+        actor, consultation.routed_to_id, consultation.municipality_id
+    ).allowed
+    context = {
+        "consultation": consultation,
+        "form": form or ConsultationAnswerForm(),
+        "redact_form": redact_form or RedactForm(),
+        "ask_form": ask_form or AskReportForm(),
+        "may_redact": may_redact,
+        "redactions": selectors.consultation_redactions(consultation=consultation),
+        "converted": selectors.consultation_converted_to(consultation=consultation),
+        "conflict": conflict,
+        "waited_days": _days_since(consultation.created_at, timezone.localdate()),
+    }
+    return render(request, "intake/handling/consultation_handle.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @policy(policies.can_work_intake)
 def consultation_handle(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
@@ -486,10 +556,51 @@ def consultation_handle(request: HttpRequest, consultation_id: UUID) -> HttpResp
             else:
                 messages.success(request, _("Svaret är skickat till skolan."))
                 return redirect("intake:consultation_handle", consultation_id=consultation.pk)
-    context = {
-        "consultation": consultation,
-        "form": form,
-        "conflict": conflict,
-        "waited_days": _days_since(consultation.created_at, timezone.localdate()),
-    }
-    return render(request, "intake/handling/consultation_handle.html", context, status=status)
+    return _consultation_page(request, consultation, form=form, conflict=conflict, status=status)
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def consultation_redact(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
+    """Mask a passage (issue #14). Bad input shows the page again with what was typed."""
+    actor = request.actor  # type: ignore[attr-defined]
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    form = RedactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consultation_redact(
+                actor=actor,
+                consultation_id=consultation.pk,
+                passage=form.cleaned_data["passage"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ActionInvalid as error:
+            form.add_service_errors(error.details, error.message)
+        else:
+            messages.success(request, _("Avsnittet är maskerat. Frågeställaren har fått veta det."))
+            return redirect("intake:consultation_handle", consultation_id=consultation.pk)
+    return _consultation_page(request, consultation, redact_form=form, status=400)
+
+
+@require_POST
+@policy(policies.can_work_intake)
+def consultation_ask_report(request: HttpRequest, consultation_id: UUID) -> HttpResponse:
+    """Ask the asker to make a report of concern instead."""
+    actor = request.actor  # type: ignore[attr-defined]
+    consultation = selectors.consultation_get_for_handling(
+        actor=actor, consultation_id=consultation_id
+    )
+    form = AskReportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consultation_ask_for_report(
+                actor=actor, consultation_id=consultation.pk, note=form.cleaned_data["note"]
+            )
+        except ActionInvalid as error:
+            form.add_service_errors(error.details, error.message)
+        else:
+            messages.success(request, _("Frågeställaren har ombetts att göra en orosanmälan."))
+            return redirect("intake:consultation_handle", consultation_id=consultation.pk)
+    return _consultation_page(request, consultation, ask_form=form, status=400)

@@ -33,7 +33,7 @@ from .forms_school import (
     RequestForm,
     SupplementForm,
 )
-from .models import Consultation, ItemKind
+from .models import ChildSource, Consultation, ItemKind
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +175,7 @@ def consultation_sent(request: HttpRequest, consultation_id: UUID) -> HttpRespon
     context = {
         "consultation": consultation,
         "can_follow_up": policies.can_send_from(actor, consultation.school_id).allowed,
+        "redactions": selectors.consultation_redactions(consultation=consultation),
     }
     return render(request, "intake/school/consultation_sent.html", context)
 
@@ -215,6 +216,9 @@ def _preselect(
     if consultation is not None:
         initial["school"] = str(consultation.school_id)
         initial["consultation"] = str(consultation.pk)
+        # The question comes along as the start of the report's text, for the sender to edit
+        # before sending (the consultation itself stays anonymous).
+        initial["observed"] = consultation.question
     child_id = _uuid(query.get("barn"))
     if child_id is None and len(children) == 1:
         child_id = children[0].child_id  # the search found one child: choose it
@@ -259,8 +263,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
     schools = sender_schools(actor)
     posted = request.method == "POST"
     searching = posted and request.POST.get("action") == "search"
+    looking_up = posted and request.POST.get("action") == "lookup"
     child_param = request.GET.get("barn")
-    draft, done = drafts.draft_for(request, "report", _uuid(child_param), sending=not searching)
+    draft, done = drafts.draft_for(
+        request, "report", _uuid(child_param), sending=not (searching or looking_up)
+    )
     if done is not None:
         return done
     search_text, search = "", None
@@ -272,10 +279,19 @@ def report_new(request: HttpRequest) -> HttpResponse:
     consultation = _consultation(
         actor, request.POST.get("consultation") if posted else request.GET.get("konsultation")
     )
+    register: dict[str, Any] = {}
     if searching:
         initial = ReportForm.initial_from(request.POST)
         _found_one(initial, children, "child", "school")
+        if len(children) == 1:
+            initial["child_source"] = ChildSource.SCHOOL
         form = ReportForm(schools=schools, children=children, initial=initial)
+    elif looking_up:
+        # The register lookup posts the whole form back (the number never goes into a URL).
+        initial = ReportForm.initial_from(request.POST)
+        initial["child_source"] = ChildSource.REGISTER
+        form = ReportForm(schools=schools, children=children, initial=initial)
+        register = _register_lookup(actor, request.POST.get("register_number", ""))
     else:
         form = ReportForm(
             request.POST if posted else None,
@@ -298,7 +314,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 lambda: services.report_submit(
                     actor=actor,
                     school_id=UUID(data["school"]),
-                    child_id=UUID(data["child"]),
+                    child_id=_uuid(data["child"]),
+                    child_source=data["child_source"],
+                    register_number=data["register_number"],
+                    provisional=form.provisional(),
                     observed=data["observed"],
                     situation=data["situation"],
                     needs_protection_now=data["needs_protection_now"],
@@ -318,9 +337,19 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "schools": schools,
         "consultation": consultation,
         "reporter_grants": _reporter_grants(actor, schools),
+        "register": register,
         **search_context,
     }
     return render(request, "intake/school/report_form.html", context, status=status)
+
+
+def _register_lookup(actor: Actor, number: str) -> dict[str, Any]:
+    """The register lookup's result for the page: the match (name and age, or nothing of a
+    protected child) or the refusal's message."""
+    try:
+        return {"match": services.register_lookup(actor=actor, number=number)}
+    except SubmissionInvalid as error:
+        return {"error": " ".join(str(m) for m in error.details.get("register_number", []))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -459,6 +488,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
             "child": str(child_id),
             "consultation": str(consultation.pk) if consultation else "",
             "consent": str(consents[0].consent.pk) if len(consents) == 1 else "",
+            # The consultation's question, for the sender to edit before sending.
+            "situation": consultation.question if consultation else "",
         },
     )
     status = 200
