@@ -1,8 +1,8 @@
-"""The operations commands the systemd units run: alert, check_worker, ship_checkpoints, and
-the production settings' refusal and proxy handling."""
+"""The operations commands the systemd units run: alert and check_worker, and the production
+settings' refusal and proxy handling. Audit checkpoints reach the system log through the logger
+`samverkan.audit.checkpoint` (docs/runbooks/audit.md), not a command."""
 
 import socket
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -146,48 +146,3 @@ def test_check_worker_fails_when_no_worker_takes_the_task() -> None:
     dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     with override_settings(TASKS=dummy), pytest.raises(CommandError, match="no task worker"):
         call_command("check_worker", "--timeout", "0.2")
-
-
-def _ship(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    with override_settings(
-        AUDIT_CHECKPOINT_DIR=tmp_path / "audit",
-        SAMVERKAN_CHECKPOINT_SHIP_STATE=tmp_path / "shipped.json",
-    ):
-        call_command("ship_checkpoints")
-    return capsys.readouterr().out.splitlines()
-
-
-@pytest.fixture
-def chk(tmp_path: Path) -> Path:
-    (tmp_path / "audit").mkdir()
-    return tmp_path / "audit" / "tenant-a.chk"
-
-
-def test_ship_checkpoints_prints_each_new_whole_line_once(
-    tmp_path: Path, chk: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    chk.write_text("1 aaa 2026-12-01\n2 bbb 2026-12-01\n3 cc", encoding="utf-8")
-
-    assert _ship(tmp_path, capsys) == [
-        "checkpoint tenant-a 1 aaa 2026-12-01",
-        "checkpoint tenant-a 2 bbb 2026-12-01",
-    ]
-    with chk.open("a", encoding="utf-8") as handle:
-        handle.write("c 2026-12-02\n")
-    assert _ship(tmp_path, capsys) == ["checkpoint tenant-a 3 ccc 2026-12-02"]
-    assert _ship(tmp_path, capsys) == []
-
-
-def test_ship_checkpoints_fails_loudly_when_a_file_was_rewritten(
-    tmp_path: Path, chk: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    chk.write_text("1 aaa\n2 bbb\n", encoding="utf-8")
-    _ship(tmp_path, capsys)
-    chk.write_text("1 xxx\n", encoding="utf-8")
-
-    with pytest.raises(CommandError, match=r"rewritten or removed: tenant-a\.chk"):
-        _ship(tmp_path, capsys)
-
-    captured = capsys.readouterr()
-    assert "checkpoint tenant-a 1 xxx" in captured.out
-    assert captured.err.startswith("<2>audit checkpoint file tenant-a.chk is shorter")

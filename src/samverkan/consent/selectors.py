@@ -2,6 +2,7 @@
 as the policies need them. A constant number of queries whatever the number of consents."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -45,6 +46,20 @@ def custodians_of(*, child: Child) -> tuple[rules.Custodian, ...]:
         .select_related("guardian")
         .order_by("guardian__family_name", "guardian__given_name", "pk")
     )
+
+
+def custodians_of_children(*, child_ids: Iterable[UUID]) -> dict[UUID, tuple[rules.Custodian, ...]]:
+    """custodians_of for many children in one query (a list of consents stays flat)."""
+    found: dict[UUID, tuple[rules.Custodian, ...]] = dict.fromkeys(child_ids, ())
+    for g in (
+        Guardianship.objects.filter(child_id__in=list(found), has_custody=True)
+        .select_related("guardian")
+        .order_by("guardian__family_name", "guardian__given_name", "pk")
+    ):
+        found[g.child_id] += (
+            rules.Custodian(g.guardian_id, f"{g.guardian.given_name} {g.guardian.family_name}"),
+        )
+    return found
 
 
 def rule_overrides(*, municipality_id: UUID, purpose: str) -> tuple[tuple[int, int, str, str], ...]:
@@ -235,14 +250,15 @@ def consents_waiting(*, actor: Actor) -> list[WaitingConsent]:
     )
     if not ids:
         return []
-    consents = (
+    consents = list(
         Consent.objects.filter(pk__in=ids)
         .select_related("child", "recorded_by")
         .prefetch_related("units", "confirmations", "parties")
         .order_by("created_at", "pk")
     )
+    # Every child's custodians in one query, not one per distinct child.
+    custodians = custodians_of_children(child_ids={c.child_id for c in consents})
     waiting: list[WaitingConsent] = []
-    custodians: dict[UUID, tuple[rules.Custodian, ...]] = {}
     for consent in consents:
         facts = policies.ConsentFacts(
             consent.municipality_id,
@@ -254,8 +270,6 @@ def consents_waiting(*, actor: Actor) -> list[WaitingConsent]:
         side = policies.confirmable_side(actor, facts)
         if side is None:
             continue
-        if consent.child_id not in custodians:
-            custodians[consent.child_id] = custodians_of(child=consent.child)
         status = _status(consent, consent.child, custodians[consent.child_id], {}, today)
         if status.state in (rules.State.WITHDRAWN, rules.State.EXPIRED):
             continue

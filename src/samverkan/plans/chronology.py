@@ -5,22 +5,31 @@ handed to see every step; the school side its own submission and, for the report
 outcome they are owed), consents where the child is, SIPs through the SIP's filter.
 
 Sources are functions (actor, child, context) -> entries, so a new kind of record adds one
-source. Support episodes (issue 12, app `support`) add theirs here when they land on main."""
+source. Support episodes (issue 12) are one: the team that owns an episode (and a member working
+by consent, while it runs) sees its request, decision, start, members and end; the school that
+referred is told that it ended, and nothing more (support.policies)."""
 
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from samverkan.access.actor import Actor
+from samverkan.access.roles import Role
 from samverkan.children.models import Child
 from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import Consent, ConsentConfirmation, ConsentParty
 from samverkan.intake import policies as intake_policies
 from samverkan.intake.models import IntakeItem
+from samverkan.support import policies as support_policies
+from samverkan.support.models import Episode, EpisodeMember, EpisodeSubject
 
 from . import policies
 from .models import CoordinatedPlan, PlanMeeting, PlanVersion
@@ -34,6 +43,7 @@ class Kind:
     CONSENT = "consent"
     PLAN = "plan"
     MEETING = "meeting"
+    SUPPORT = "support"
 
 
 KIND_LABELS = {
@@ -41,6 +51,7 @@ KIND_LABELS = {
     Kind.CONSENT: gettext_lazy("Samtycken"),
     Kind.PLAN: gettext_lazy("SIP"),
     Kind.MEETING: gettext_lazy("Möten"),
+    Kind.SUPPORT: gettext_lazy("Stödinsatser"),
 }
 
 
@@ -51,6 +62,7 @@ class Entry:
     title: str
     url: str
     source: str  # the organisation the record belongs to
+    day_only: bool = False  # recorded as a date, not a moment
 
     @property
     def kind_label(self) -> str:
@@ -215,7 +227,138 @@ def _plan_entries(actor: Actor, child: Child, context: Context) -> Iterable[Entr
         )
 
 
-SOURCES: tuple[Source, ...] = (_item_entries, _consent_entries, _plan_entries)
+def _day(day: datetime.date, *, end: bool = False) -> datetime.datetime:
+    """A recorded date as the start (or the end) of that day here, so it sorts among moments:
+    a start before what happened that day, an end after it."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time.max if end else datetime.time.min)
+    )
+
+
+def _episode_entries(actor: Actor, child: Child, _context: Context) -> Iterable[Entry]:
+    """Support episodes about the child (a family episode lists each of its children): one
+    query for the episodes, one for their members; each row decided by support's policy."""
+    about_child = Exists(
+        EpisodeSubject.objects.filter(episode_id=OuterRef("pk"), child_id=child.pk)
+    )
+    rows = list(
+        Episode.objects.filter(
+            support_policies.episodes_visible_to(actor)
+            | support_policies.episode_endings_told_to(actor),
+            about_child,
+        )
+        .order_by("created_at", "pk")
+        .values(
+            "pk",
+            "municipality_id",
+            "owner_unit_id",
+            "owner_unit__name",
+            "status",
+            "created_at",
+            "decided_at",
+            "started_on",
+            "ended_on",
+            "end_reason",
+            "intake_item_id",
+            "referring_school_id",
+            "episode_type__name",
+        )[:LIMIT]
+    )
+    if not rows:
+        return
+    members: dict[UUID, list[Any]] = {row["pk"]: [] for row in rows}
+    for member in (
+        EpisodeMember.objects.filter(episode_id__in=members)
+        .order_by("created_at", "pk")
+        .values("episode_id", "role", "created_at", "ended_at", "user_id")
+    ):
+        members[member["episode_id"]].append(member)
+    end_reasons = dict(Episode.EndReason.choices)
+    role_labels = dict(Role.choices)
+    for row in rows:
+        team = row["owner_unit__name"]
+        active = frozenset(m["user_id"] for m in members[row["pk"]] if m["ended_at"] is None)
+        facts = support_policies.EpisodeFacts(
+            row["pk"], row["municipality_id"], row["owner_unit_id"], row["status"], active
+        )
+        if support_policies.can_view_episode(actor, facts):
+            url = reverse("support:episode", kwargs={"episode_id": row["pk"]})
+            kind = row["episode_type__name"]
+            yield Entry(
+                row["created_at"],
+                Kind.SUPPORT,
+                _("Förfrågan om stöd till %(team)s: %(type)s") % {"type": kind, "team": team},
+                url,
+                team,
+            )
+            if row["decided_at"] is not None:
+                declined = row["status"] == Episode.Status.DECLINED
+                yield Entry(
+                    row["decided_at"],
+                    Kind.SUPPORT,
+                    _("Förfrågan avböjd") if declined else _("Förfrågan antagen"),
+                    url,
+                    team,
+                )
+            if row["started_on"] is not None and row["status"] in (
+                Episode.Status.ACTIVE,
+                Episode.Status.ENDED,
+            ):
+                yield Entry(
+                    _day(row["started_on"]),
+                    Kind.SUPPORT,
+                    _("%(type)s startad") % {"type": kind},
+                    url,
+                    team,
+                    day_only=True,
+                )
+            for member in members[row["pk"]]:
+                role = role_labels.get(str(member["role"]), member["role"])
+                yield Entry(
+                    member["created_at"],
+                    Kind.SUPPORT,
+                    _("Medarbetare tillsatt: %(role)s") % {"role": role},
+                    url,
+                    team,
+                )
+                if member["ended_at"] is not None:
+                    yield Entry(
+                        member["ended_at"],
+                        Kind.SUPPORT,
+                        _("Medarbetare lämnade insatsen: %(role)s") % {"role": role},
+                        url,
+                        team,
+                    )
+            if row["ended_on"] is not None:
+                yield Entry(
+                    _day(row["ended_on"], end=True),
+                    Kind.SUPPORT,
+                    _("%(type)s avslutad: %(reason)s")
+                    % {"type": kind, "reason": end_reasons.get(row["end_reason"], "")},
+                    url,
+                    team,
+                    day_only=True,
+                )
+        elif row["ended_on"] is not None and support_policies.can_know_episode_ended(
+            actor,
+            municipality_id=row["municipality_id"],
+            referring_school_id=row["referring_school_id"],
+            status=row["status"],
+        ):
+            # What the school is told: that the support ended, linked to what it sent.
+            yield Entry(
+                _day(row["ended_on"], end=True),
+                Kind.SUPPORT,
+                _("Ett stöd från %(team)s har avslutats") % {"team": team},
+                reverse("intake:sent_item", kwargs={"item_id": row["intake_item_id"]})
+                if row["intake_item_id"]
+                else "",
+                team,
+                day_only=True,
+            )
+
+
+SOURCES: tuple[Source, ...] = (_item_entries, _consent_entries, _plan_entries, _episode_entries)
 
 
 def chronology(*, actor: Actor, child: Child, kinds: frozenset[str] = frozenset()) -> list[Entry]:

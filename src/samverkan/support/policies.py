@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from samverkan.access.actor import Actor
 from samverkan.access.decisions import Decision
-from samverkan.access.roles import SOCIAL_SERVICES_ROLES, TEAM_ROLES, Role
+from samverkan.access.roles import SCHOOL_LEADER_ROLES, SOCIAL_SERVICES_ROLES, TEAM_ROLES, Role
 
 from .models import Episode, EpisodeMember
 
@@ -92,6 +92,36 @@ def episodes_visible_to(actor: Actor) -> Q:
     if actor.grant_for(TEAM_ROLES) is not None:
         parts |= Q(member) & Q(status=Episode.Status.ACTIVE)
     return Q(municipality_id=actor.tenant_id) & parts
+
+
+def _leader_school_ids(actor: Actor) -> frozenset[UUID]:
+    return actor.unit_ids_for(SCHOOL_LEADER_ROLES) & actor.school_ids
+
+
+def can_know_episode_ended(
+    actor: Actor, *, municipality_id: UUID, referring_school_id: UUID | None, status: str
+) -> Decision:
+    """The school that referred is told that the support has ended, and nothing more (issue
+    12, 7): its principal or preschool head, as the notification at the end reaches them."""
+    if municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    if status != Episode.Status.ENDED:
+        return Decision.deny("not_ended")
+    if referring_school_id is None or referring_school_id not in _leader_school_ids(actor):
+        return Decision.deny("not_referring_school_leader")
+    return Decision.allow(
+        "referring_school",
+        grant=actor.grant_for(SCHOOL_LEADER_ROLES, frozenset({referring_school_id})),
+    )
+
+
+def episode_endings_told_to(actor: Actor) -> Q:
+    """The filter twin of can_know_episode_ended."""
+    return Q(
+        municipality_id=actor.tenant_id,
+        status=Episode.Status.ENDED,
+        referring_school_id__in=_leader_school_ids(actor),
+    )
 
 
 def can_decide_request(actor: Actor, episode: EpisodeFacts) -> Decision:

@@ -13,7 +13,7 @@ from samverkan.access.roles import Role
 from samverkan.access.tests.factories import actor_of, staff
 from samverkan.audit.models import AuditEvent
 from samverkan.children.tests.factories import NoteFactory
-from samverkan.consent import services
+from samverkan.consent import selectors, services
 from samverkan.consent.errors import ConsentInvalid
 from samverkan.consent.models import ConsentConfirmation, ConsentRecipient, RecordRelease
 from samverkan.consent.tests import factories
@@ -421,3 +421,30 @@ def test_the_recorder_must_name_their_own_unit(world: Any) -> None:
             proof=ORAL,
         )
     assert "units" in caught.value.details
+
+
+# The consent ids (1), the consents with their children (1), units, confirmations and parties
+# (3), and every child's custodians at once (1): flat in the number of children.
+WAITING_QUERIES = 6
+
+
+def test_the_waiting_list_reads_custodians_once_whatever_the_number_of_children(
+    world: Any, django_assert_num_queries: Any
+) -> None:
+    actor = actor_of(world.users["team_worker"])
+    _school_recorded(world)
+    with django_assert_num_queries(WAITING_QUERIES):
+        assert len(selectors.consents_waiting(actor=actor)) == 1
+
+    for child in (world.child2, world.protected):
+        factories.give_consent(
+            child=child,
+            units=[world.school1, world.team],
+            recorded_by=world.users["counsellor"],
+            confirmed=["school"],
+        )
+    with django_assert_num_queries(WAITING_QUERIES):
+        rows = selectors.consents_waiting(actor=actor)
+
+    assert {r.child.pk for r in rows} == {world.child1.pk, world.child2.pk, world.protected.pk}
+    assert all(r.status.state not in ("withdrawn", "expired") for r in rows)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from samverkan.access.tests.factories import actor_of
 from samverkan.audit.models import AuditEvent
@@ -18,9 +19,10 @@ from samverkan.plans.tests.factories import agreed_sip
 
 # Session, user and actor (3); the child and its relation (3); the consents with parties,
 # units, confirmations, recipients, custodians and rule overrides (7); the intake items (1);
-# the plans, their agreed versions and meetings (3); the audited read (3); the header's
-# notification count (1). Flat in the number of reports, consents and plans.
-CHRONOLOGY_QUERIES = 21
+# the plans, their agreed versions and meetings (3); the support episodes and their members
+# (2); the audited read (3); the header's notification count (1). Flat in the number of
+# reports, consents, plans and episodes.
+CHRONOLOGY_QUERIES = 23
 
 
 def _handled_report(world: Any) -> IntakeItem:
@@ -150,6 +152,96 @@ def test_chronology_query_count_is_flat(
         client.get(url)
     for _ in range(3):
         _handled_report(world)
+        _ended_episode(world)
     agreed_sip(world)
     with django_assert_num_queries(CHRONOLOGY_QUERIES):
         client.get(url)
+
+
+def _ended_episode(world: Any) -> Any:
+    """An ended episode of the team about child1, referred by school1, with a member who left."""
+    from samverkan.access.roles import Role
+    from samverkan.support.models import Episode, EpisodeMember
+    from samverkan.support.tests.factories import episode
+
+    today = timezone.localdate()
+    ended = episode(
+        child=world.child1,
+        team=world.team,
+        status=Episode.Status.ENDED,
+        members=((world.users["team_worker"], Role.TEAM_SOCIAL_WORKER),),
+        started_on=today - datetime.timedelta(weeks=12),
+        planned_end_on=today - datetime.timedelta(weeks=1),
+        referring_school=world.school1,
+    )
+    now = timezone.now()
+    Episode.objects.filter(pk=ended.pk).update(
+        created_at=now - datetime.timedelta(weeks=13),
+        decided_at=now - datetime.timedelta(weeks=13) + datetime.timedelta(days=2),
+        ended_on=today - datetime.timedelta(days=3),
+        end_reason=Episode.EndReason.GOALS_REACHED,
+    )
+    EpisodeMember.objects.filter(episode=ended).update(
+        created_at=now - datetime.timedelta(weeks=12, days=1),
+        ended_at=now - datetime.timedelta(days=3),
+    )
+    return ended
+
+
+def _support(world: Any, user: str, child: Any = None) -> list[chronology.Entry]:
+    entries = chronology.chronology(actor=actor_of(world.users[user]), child=child or world.child1)
+    return [e for e in entries if e.kind == chronology.Kind.SUPPORT]
+
+
+def test_the_team_sees_its_episodes_from_request_to_end(world: Any) -> None:
+    ended = _ended_episode(world)
+
+    entries = _support(world, "team_worker")
+
+    mine = [e for e in entries if e.url == reverse("support:episode", args=[ended.pk])]
+    titles = [e.title for e in mine]
+    assert titles[:2] == [
+        "Förfrågan om stöd till Skolsocialt team: Intensivt skolsocialt stöd",
+        "Förfrågan antagen",
+    ]
+    assert any(t.endswith(" startad") for t in titles)
+    assert "Medarbetare tillsatt: Socialsekreterare, team" in titles
+    assert "Medarbetare lämnade insatsen: Socialsekreterare, team" in titles
+    assert titles[-1].endswith("avslutad: Målen är nådda")
+    # The running episode of the shared world too, each entry linking to its record.
+    assert {e.url for e in entries} >= {reverse("support:episode", args=[ended.pk])}
+    assert len({e.url for e in entries}) == 2
+
+
+def test_the_principal_is_told_only_that_the_support_ended(world: Any) -> None:
+    _ended_episode(world)
+
+    titles = [e.title for e in _support(world, "principal")]
+
+    # Not the running episode, not its members or reason: only the end (issue 12, 7).
+    assert titles == ["Ett stöd från Skolsocialt team har avslutats"]
+
+
+@pytest.mark.parametrize("user", ["teacher", "counsellor", "intake", "principal2", "steering"])
+def test_others_see_no_episode(world: Any, user: str) -> None:
+    _ended_episode(world)
+
+    assert _support(world, user) == []
+
+
+def test_another_team_and_another_tenant_see_no_episode(world: Any) -> None:
+    _ended_episode(world)
+
+    assert _support(world, "family_coordinator") == []
+    assert _support(world, "principal_b") == []
+    assert _support(world, "principal_b", child=world.child_b) == []
+
+
+def test_an_ended_episode_page_link_follows_the_episode_policy(world: Any, client: Any) -> None:
+    ended = _ended_episode(world)
+    client.force_login(world.users["team_worker"])
+
+    page = client.get(reverse("plans:chronology", kwargs={"child_id": world.child1.pk}))
+
+    assert reverse("support:episode", args=[ended.pk]) in page.content.decode()
+    assert client.get(reverse("support:episode", args=[ended.pk])).status_code == 200

@@ -224,3 +224,38 @@ def test_an_ended_episode_ends_the_access_it_gave(sw: Any) -> None:
         child_policies.children_visible_to(actor), pk=ep.child_id
     ).exists()
     assert not policies.can_view_episode(actor, selectors.episode_facts(ep))
+
+
+@pytest.mark.parametrize(
+    ("user", "referred", "ended", "expected"),
+    [
+        # The referring school's principal is told that the support ended (issue 12, 7).
+        ("principal", True, True, True),
+        ("principal", True, False, False),
+        ("principal", False, True, False),
+        # Nobody else at the school, another school, the other tenant.
+        ("teacher", True, True, False),
+        ("counsellor", True, True, False),
+        ("principal2", True, True, False),
+        ("principal_b", True, True, False),
+        ("intake", True, True, False),
+    ],
+)
+def test_who_is_told_that_an_episode_ended(
+    sw: Any, user: str, referred: bool, ended: bool, expected: bool
+) -> None:
+    ep = sw.episodes["ended" if ended else "requested"]
+    Episode.objects.filter(pk=ep.pk).update(referring_school=sw.world.school1 if referred else None)
+    ep.refresh_from_db()
+    actor = actor_of(sw.users[user])
+
+    decision = policies.can_know_episode_ended(
+        actor,
+        municipality_id=ep.municipality_id,
+        referring_school_id=ep.referring_school_id,
+        status=ep.status,
+    )
+    by_filter = Episode.objects.filter(policies.episode_endings_told_to(actor), pk=ep.pk).exists()
+
+    assert decision.allowed is expected
+    assert by_filter is expected
