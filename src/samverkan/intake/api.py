@@ -283,7 +283,7 @@ def _item_out(item: IntakeItem) -> ItemOut:
         child_protected=item.child.is_protected,
         child_source=item.child_source,
         child_unresolved=item.child_unresolved,
-        consultation_reference=item.consultation.reference if item.consultation_id else "",
+        consultation_reference=item.consultation.reference if item.consultation else "",
         school_id=item.school_id,
         school=item.school.name,
         received_at=item.received_at,
