@@ -774,7 +774,7 @@ def _as_sent(child: Child, source: str, provisional: dict[str, Any] | None = Non
         told = (
             str(provisional["birth_date"])
             if provisional.get("birth_date")
-            else _("%(age)s år") % {"age": provisional.get("age")}
+            else _("uppgiven ålder %(age)s år") % {"age": provisional.get("age")}
         )
         return f"{child.full_name.strip()} ({told}, {_('finns inte i registret')})"[:300]
     if child.is_protected:
