@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     # School staff, by SS 12000's duty roles (Code_DutyRole).
     PRINCIPAL = "principal", _("Rektor")
-    PRESCHOOL_HEAD = "preschool_head", _("Förskolechef")
+    # The preschool head is "rektor" since 1 July 2019 (SFS 2018:608); SS 12000 keeps
+    # "Förskolechef" as the dutyRole code, used only in the mapping below.
+    PRESCHOOL_HEAD = "preschool_head", _("Rektor (förskola)")
     TEACHER = "teacher", _("Lärare")
     PRESCHOOL_TEACHER = "preschool_teacher", _("Förskollärare")
     CHILDCARE_WORKER = "childcare_worker", _("Barnskötare")

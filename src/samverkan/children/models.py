@@ -90,7 +90,7 @@ class Child(BaseModel):
 
     @property
     def masked_identity_number(self) -> str:
-        if self.is_provisional or not self.identity_number:
+        if not self.identity_number:  # a provisional child (is_provisional) has none
             return str(_("inget personnummer"))
         return mask_identity_number(self.identity_number)
 

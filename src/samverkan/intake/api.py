@@ -51,6 +51,27 @@ class ReportIn(Schema):
     # The same words about the same child within a day answer 409 possible_duplicate (with the
     # earlier reference) unless this is true: a warning, never a refusal of the reporting duty.
     confirm_duplicate: bool = False
+    # Issue #14: "school" (child_id, enrolled at the school), "register" (register_number, the
+    # exact full identity number of any child of the municipality) or "provisional" (a child
+    # not in the register: name, birth date or age, what is known).
+    child_source: str = "school"
+    register_number: str = ""
+    provisional_name: str = ""
+    provisional_birth_date: datetime.date | None = None
+    provisional_age: int | None = None
+    provisional_known: str = ""
+
+
+class RegisterLookupIn(Schema):
+    number: str  # the exact full identity number; posted, never in a URL
+
+
+class RegisterLookupOut(Schema):
+    """Name and age only; for a child with a protection marking nothing (protected=true)."""
+
+    name: str
+    age: int | None
+    protected: bool
 
 
 class SupportRequestIn(Schema):
@@ -283,7 +304,7 @@ def _item_out(item: IntakeItem) -> ItemOut:
         child_protected=item.child.is_protected,
         child_source=item.child_source,
         child_unresolved=item.child_unresolved,
-        consultation_reference=item.consultation.reference if item.consultation_id else "",
+        consultation_reference=item.consultation.reference if item.consultation else "",
         school_id=item.school_id,
         school=item.school.name,
         received_at=item.received_at,
@@ -367,8 +388,29 @@ def report_submit(
         consultation_id=payload.consultation_id,
         request_id=request_id_from(idempotency_key),
         confirm_duplicate=payload.confirm_duplicate,
+        child_source=payload.child_source,
+        register_number=payload.register_number,
+        provisional={
+            "name": payload.provisional_name,
+            "birth_date": payload.provisional_birth_date,
+            "age": payload.provisional_age,
+            "known": payload.provisional_known,
+        },
     )
     return Status(201, _sent_out(selectors.sent_view(item, _actor(request).user_id)))
+
+
+@router.post(
+    "/register-lookup",
+    response={200: RegisterLookupOut, **ERRORS},
+    operation_id="intake_register_lookup",
+)
+@api_policy(policies.can_look_up_register)
+def register_lookup(request: HttpRequest, payload: RegisterLookupIn) -> RegisterLookupOut:
+    """Find a child of the municipality's register by the exact full identity number, to
+    report about them (audited; a limited number per user per hour)."""
+    match = services.register_lookup(actor=_actor(request), number=payload.number)
+    return RegisterLookupOut(name=match.name, age=match.age, protected=match.protected)
 
 
 @router.post(

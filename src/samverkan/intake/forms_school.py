@@ -237,8 +237,9 @@ class ReportForm(
         label=_("Vilket barn gäller det?"),
         choices=ChildSource.choices,
         initial=ChildSource.SCHOOL,
+        required=False,  # a child at the sender's school, unless another is chosen
         widget=forms.RadioSelect,
-        error_messages={"required": _("Välj hur du anger barnet.")},
+        error_messages={"invalid_choice": _("Välj hur du anger barnet.")},
     )
     register_number = forms.CharField(
         label=_("Barnets fullständiga personnummer"),
@@ -302,6 +303,13 @@ class ReportForm(
         child = cast(forms.ChoiceField, self.fields["child"])
         child.choices = child_choices(children, dict(schools))
         child.required = False  # only for a child at the school: the service checks it
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        source = data.get("child_source") or ChildSource.SCHOOL
+        if source == ChildSource.SCHOOL and not data.get("child") and "child" not in self.errors:
+            self.add_error("child", _("Välj vilket barn det gäller."))
+        return data
 
     def provisional(self) -> dict[str, Any]:
         data = self.cleaned_data

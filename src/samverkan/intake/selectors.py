@@ -56,6 +56,8 @@ QUEUE_COLUMNS = (
     "feedback_requested_at",
     "feedback_given_at",
     "likely_duplicate_of_id",
+    "child_source",
+    "child_resolved_at",
     "assigned_to_id",
     "school_id",
     "child_id",

@@ -268,10 +268,7 @@ def consultation_answer(*, actor: Actor, consultation_id: UUID, answer: str) -> 
     _required(errors, "answer", answer, _("Skriv ett svar."))
     if text_checks.contains_identity_number(answer):
         errors.setdefault("answer", []).append(
-            _(
-                "Svaret innehåller något som ser ut som ett personnummer (ett datum följt av "
-                "fyra siffror). Ta bort det."
-            )
+            _("Svaret innehåller något som ser ut som ett personnummer. Ta bort det.")
         )
     if errors:
         raise ActionInvalid(details=errors)
@@ -611,6 +608,8 @@ def report_submit(
         errors["guardians_informed"] = [_("Svara på om vårdnadshavarna känner till anmälan.")]
     if child_source not in ChildSource.values:
         errors["child_source"] = [_("Välj hur du anger barnet.")]
+    elif child_source == ChildSource.SCHOOL and child_id is None:
+        errors["child"] = [_("Välj vilket barn det gäller.")]
     if errors:
         raise SubmissionInvalid(details=errors)
 
@@ -775,7 +774,7 @@ def _as_sent(child: Child, source: str, provisional: dict[str, Any] | None = Non
         told = (
             str(provisional["birth_date"])
             if provisional.get("birth_date")
-            else _("%(age)s år") % {"age": provisional.get("age")}
+            else _("uppgiven ålder %(age)s år") % {"age": provisional.get("age")}
         )
         return f"{child.full_name.strip()} ({told}, {_('finns inte i registret')})"[:300]
     if child.is_protected:

@@ -315,7 +315,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     actor=actor,
                     school_id=UUID(data["school"]),
                     child_id=_uuid(data["child"]),
-                    child_source=data["child_source"],
+                    child_source=data["child_source"] or ChildSource.SCHOOL,
                     register_number=data["register_number"],
                     provisional=form.provisional(),
                     observed=data["observed"],

@@ -509,3 +509,39 @@ def test_converting_carries_the_question_and_intake_sees_the_link(world: Any, cl
     # The consultation itself stays anonymous: no child on it.
     consultation.refresh_from_db()
     assert world.child1.full_name not in consultation.question
+
+
+def test_the_api_looks_up_the_register_and_reports_a_provisional_child(
+    world: Any, client: Any
+) -> None:
+    client.force_login(world.users["teacher"])
+    found = client.post(
+        "/api/intake/register-lookup",
+        {"number": world.child2.identity_number},
+        content_type="application/json",
+    )
+    assert found.status_code == 200
+    assert found.json() == {"name": "Olle Berg", "age": found.json()["age"], "protected": False}
+    sent = client.post(
+        "/api/intake/reports",
+        {
+            "school_id": str(world.school1.pk),
+            "observed": "Ett syskon berättade om slag hemma.",
+            "situation": "Okänt.",
+            "needs_protection_now": "unknown",
+            "guardians_informed": "no",
+            "child_source": "provisional",
+            "provisional_name": "Noah",
+            "provisional_age": 4,
+        },
+        content_type="application/json",
+    )
+    assert sent.status_code == 201, sent.content
+    assert "Noah" not in sent.content.decode()  # the receipt carries no child data
+    client.force_login(world.users["intake"])
+    denied = client.post(
+        "/api/intake/register-lookup",
+        {"number": world.child2.identity_number},
+        content_type="application/json",
+    )
+    assert denied.status_code == 403
