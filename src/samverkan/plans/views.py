@@ -116,7 +116,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    context = services.plan_read(actor=actor, plan_id=plan_id)
+    context = services.plan_read(actor=actor, plan_id=plan_id, all_contents=False)
     plan = context.plan
     facts = context.facts
     can_edit = policies.can_edit_plan(actor, facts, context.consents)
@@ -441,7 +441,7 @@ def child_chronology(request: HttpRequest, child_id: UUID) -> HttpResponse:
     )
     page = {
         "child": child,
-        "entries": entries,
+        "entries": chronology.rows(entries),
         "kinds": [(k, label, k in kinds) for k, label in chronology.KIND_LABELS.items()],
     }
     return render(request, "plans/chronology.html", page)
