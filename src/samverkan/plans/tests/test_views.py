@@ -130,6 +130,7 @@ def test_edit_an_agreed_plan_makes_version_two_and_history_shows_the_change(
     today = timezone.localdate().isoformat()
     data = {
         "version": "3",
+        "request_id": str(uuid.uuid4()),
         "goal_rows": "2",
         "intervention_rows": "1",
         "lead_unit": str(world.school1.pk),
@@ -162,6 +163,7 @@ def test_bad_dates_are_shown_at_the_intervention_and_kept(login: Any, world: Any
         edit,
         {
             "version": "1",
+            "request_id": str(uuid.uuid4()),
             "goal_rows": "1",
             "intervention_rows": "2",
             "lead_unit": str(world.school1.pk),
@@ -196,6 +198,7 @@ def test_a_stale_edit_form_is_refused_with_409(login: Any, world: Any) -> None:
         reverse("plans:edit", kwargs={"plan_id": sip.plan.pk}),
         {
             "version": "1",
+            "request_id": str(uuid.uuid4()),
             "goal_rows": "1",
             "intervention_rows": "1",
             "lead_unit": str(world.school1.pk),
@@ -218,7 +221,7 @@ def test_agree_form_without_the_family_keeps_what_was_typed(login: Any, world: A
 
     response = login("counsellor").post(
         reverse("plans:agree", kwargs={"plan_id": sip.plan.pk}),
-        {"version": "2", "attendees": "Kim, Tina, Rut"},
+        {"version": "2", "attendees": "Kim, Tina, Rut", "request_id": str(uuid.uuid4())},
     )
 
     page = response.content.decode()
@@ -257,6 +260,8 @@ def test_plan_page_query_count_is_pinned(
 ) -> None:
     sip = agreed_sip(world)
     client = login("team_worker")
+    # The first visit starts the page's drafts (core.drafts) and saves them in the session.
+    client.get(detail_url(sip.plan))
 
     with django_assert_num_queries(DETAIL_QUERIES):
         client.get(detail_url(sip.plan))
