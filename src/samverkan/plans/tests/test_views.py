@@ -265,3 +265,42 @@ def test_plan_page_query_count_is_pinned(
 
     with django_assert_num_queries(DETAIL_QUERIES):
         client.get(detail_url(sip.plan))
+
+
+def test_every_sip_page_and_the_chronology_show_the_protection_marking(
+    login: Any, world: Any
+) -> None:
+    """A child with protected personal data: each page names the marking beside the name, as
+    the consent and intake pages do (the invitations then carry no place to outsiders)."""
+    region = region_of(world)
+    plan = services.plan_call(
+        actor=actor_of(world.users["counsellor"]),
+        child_id=world.protected.pk,
+        reason="Skyddat barn.",
+        participants=[
+            services.ParticipantInput(world.team.pk, world.users["team_worker"].pk),
+            services.ParticipantInput(region.pk, None, "Dr Rut Region", "rut@region.example.se"),
+        ],
+    )
+    client = login("counsellor")
+    child = {"child_id": world.protected.pk}
+    pages = [
+        reverse("plans:list", kwargs=child),
+        reverse("plans:call", kwargs=child),
+        reverse("plans:chronology", kwargs=child),
+        detail_url(plan),
+        reverse("plans:edit", kwargs={"plan_id": plan.pk}),
+        reverse("plans:history", kwargs={"plan_id": plan.pk}),
+    ]
+
+    for url in pages:
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200, url
+        assert "Skyddade personuppgifter" in page, url
+        assert "Hemligvägen" not in page, url
+
+    other = login("counsellor").get(
+        reverse("plans:chronology", kwargs={"child_id": world.child1.pk})
+    )
+    assert "Skyddade personuppgifter" not in other.content.decode()
