@@ -1,6 +1,6 @@
 """SIP benchmark: the SIP page, a chronology of 200 entries and the SIP's PDF.
 
-    .venv/bin/python bench/plans_bench.py [--requests 300]
+    .venv/bin/python bench/plans_bench.py [--requests 300] [--profile sip_page|chronology_200]
 
 In a temporary SQLite data folder (or on $DATABASE_URL when it is set: use a database named
 for the bench) with `samverkan.settings.dev` (DEBUG off): migrate, build a tenant with a school,
@@ -10,7 +10,8 @@ chronology has 200 entries (intake items with their steps, consents, SIPs). A te
 worker, logged in with `force_login`, gets each page in-process with Django's test Client
 `--requests` times after a warm-up, beside the bare /healthz view in the same run; the PDF is
 rendered 10 times warm. Query counts are pinned by the tests (plans/tests/test_views.py: 21,
-test_chronology.py: 21), flat in the number of rows.
+test_chronology.py: 23), flat in the number of rows. The chronology child has a support
+episode of the team (the caseload is the episode), so the team worker may open it.
 
 Target ("Fast pages"): p95 <= 15 ms in-process; the PDF under 1 s warm.
 """
@@ -157,11 +158,21 @@ def _chronology_child(w: dict[str, Any]) -> Any:
     """A child with about 200 chronology entries for the team worker."""
     from django.utils import timezone
 
+    from samverkan.access.roles import Role
     from samverkan.access.tests.factories import actor_of
     from samverkan.intake import services as intake_services
     from samverkan.intake.models import IntakeItem
+    from samverkan.support.tests.factories import episode
 
     child = _child(w, "Kronologi")
+    # The team works with the child (the caseload is the episode): it opens the chronology, and
+    # the episode is a source of its own (request, start, member).
+    episode(
+        child=child,
+        team=w["team"],
+        members=((w["worker"], Role.TEAM_SOCIAL_WORKER),),
+        referring_school=w["school"],
+    )
     reporter = actor_of(w["counsellor"])
     for index in range(30):  # 30 items x 6 entries = 180
         item = intake_services.report_submit(
@@ -191,6 +202,11 @@ def _chronology_child(w: dict[str, Any]) -> Any:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument(
+        "--profile",
+        choices=["sip_page", "chronology_200"],
+        help="Print cProfile's top functions for --requests gets of one page instead of timing.",
+    )
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="samverkan-plans-bench-")
     os.environ["SAMVERKAN_DATA_DIR"] = data_dir
@@ -223,6 +239,20 @@ def main() -> int:
         "sip_page": f"/sip/{plan.pk}/",
         "chronology_200": f"/barn/{busy.pk}/kronologi/",
     }
+    if args.profile:
+        import cProfile
+        import pstats
+
+        url = pages[args.profile]
+        client.get(url)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            client.get(url)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        return 0
     results: dict[str, Any] = {"database": connection.vendor, "requests": args.requests}
     for name, url in pages.items():
         response = client.get(url)

@@ -24,6 +24,24 @@ from pypdf import PdfReader
 
 pytestmark = pytest.mark.e2e
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+WIDER_THAN_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  return [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 1)
+    .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${e.textContent.trim().slice(0, 40)}`)
+    .slice(0, 8);
+}"""
+
+
+def _wider_than_screen(page: Any) -> list[str]:
+    """What sticks out of the phone's screen (so the page scrolls sideways); none is good."""
+    return list(page.evaluate(WIDER_THAN_SCREEN))
+
+
 # A pupil of kurator's school with guardians and no SIP yet; the ids the forms need. The SIP
 # consent is recorded later (CONSENT_SCRIPT), as the counsellor, naming the three units.
 SETUP_SCRIPT = r"""
@@ -267,7 +285,19 @@ def test_counsellor_calls_agrees_and_changes_a_sip(visit: Any, server: Any) -> N
     # The team and the principal see the steps in the chronology; a teacher cannot open it.
     worker.goto(f"/barn/{facts['child_id']}/kronologi/")
     expect(wpage.get_by_role("link", name="SIP version 1 överenskommen")).to_be_visible()
+    # The support episode (issue 12) is a source of its own, linked to the episode.
+    expect(wpage.get_by_role("link", name="Förfrågan om stöd till").first).to_be_visible()
     worker.done()
+    # On a phone (390 x 844): the SIP page and the chronology are usable without scrolling
+    # sideways, and pass axe like every page.
+    phone = visit(**PHONE)
+    phone.login("teamsocionom")
+    for path in (plan_url, f"/barn/{facts['child_id']}/kronologi/"):
+        phone.goto(path)
+        expect(h1(phone.page)).to_be_visible()
+        assert _wider_than_screen(phone.page) == [], path
+    expect(phone.page.get_by_role("link", name="SIP version 1 överenskommen")).to_be_visible()
+    phone.done()
     principal = visit()
     principal.login("rektor")
     principal.goto(f"/barn/{facts['child_id']}/kronologi/")

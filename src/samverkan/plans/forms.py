@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.access.models import User
 from samverkan.consent.forms import _date
 from samverkan.consent.models import ConsentPurpose
+from samverkan.core.drafts import DraftFormMixin, token_field
 from samverkan.organisations.models import Unit
 
 from . import policies, services
@@ -82,7 +83,7 @@ class ParticipantForm(forms.Form):
         )
 
 
-class PlanCallForm(ServiceErrorsMixin, forms.Form):
+class PlanCallForm(DraftFormMixin, ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Varför kallas till SIP?"),
         help_text=_("Skriv kort och begripligt för familjen. Inga uppgifter om andra personer."),
@@ -95,7 +96,7 @@ class PlanCallForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("Samtycket ska gälla SIP och nämna varje verksamhet. Det kan kopplas senare."),
     )
-    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    request_id = token_field()  # the draft (core.drafts); the service's idempotency key
 
     def __init__(self, *args: Any, consents: list[tuple[UUID, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,7 +130,7 @@ def add_row_errors(
     return rest
 
 
-class PlanForm(ServiceErrorsMixin, forms.Form):
+class PlanForm(DraftFormMixin, ServiceErrorsMixin, forms.Form):
     lead_unit = forms.ChoiceField(
         label=_("Huvudansvarig verksamhet"),
         error_messages={"required": _("Välj den huvudansvariga verksamheten.")},
@@ -147,7 +148,9 @@ class PlanForm(ServiceErrorsMixin, forms.Form):
         max_length=services.MAX_TEXT,
     )
     next_follow_up_on = _date(str(_("Nästa uppföljning")), required=False)
+    # The version the form was filled in on: a stale one is a concurrent edit (409).
     version = forms.IntegerField(widget=forms.HiddenInput)
+    request_id = token_field()  # the draft (core.drafts)
 
     def __init__(self, *args: Any, units: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -197,7 +200,7 @@ class InterventionForm(forms.Form):
         )
 
 
-class AgreeForm(ServiceErrorsMixin, forms.Form):
+class AgreeForm(DraftFormMixin, ServiceErrorsMixin, forms.Form):
     attendees = forms.CharField(
         label=_("Vilka deltog?"),
         help_text=_("Namn och roll, till exempel ”Kim Kurator (skolan), vårdnadshavare, Ella”."),
@@ -214,6 +217,13 @@ class AgreeForm(ServiceErrorsMixin, forms.Form):
         },
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    request_id = token_field()  # the draft (core.drafts)
+
+
+class LinkForm(DraftFormMixin, forms.Form):
+    """Skicka länk: nothing typed, but one press is one link and one e-mail (core.drafts)."""
+
+    request_id = token_field()
 
 
 class ConsentLinkForm(ServiceErrorsMixin, forms.Form):

@@ -4,9 +4,10 @@ the number of goals, interventions or versions (STYLE P3)."""
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
@@ -78,7 +79,23 @@ def plan_facts(*, plan: CoordinatedPlan) -> policies.PlanFacts:
     )
 
 
-def _plans() -> QuerySet[CoordinatedPlan]:
+def _contents() -> tuple[str | Prefetch[Any], ...]:
+    """A version's goals and interventions (with the responsible unit)."""
+    return (
+        "goals",
+        Prefetch(
+            "interventions",
+            queryset=PlanIntervention.objects.select_related("responsible_unit"),
+        ),
+    )
+
+
+def _plans(*, all_contents: bool = True) -> QuerySet[CoordinatedPlan]:
+    """Plans with participants and versions; every version's contents, or (all_contents=False)
+    none, for plan_get_visible to load the current version's alone."""
+    versions = PlanVersion.objects.select_related("lead_unit", "agreed_by").order_by("number")
+    if all_contents:
+        versions = versions.prefetch_related(*_contents())
     return CoordinatedPlan.objects.select_related(
         "child", "owner_unit", "created_by"
     ).prefetch_related(
@@ -88,18 +105,7 @@ def _plans() -> QuerySet[CoordinatedPlan]:
                 "created_at", "pk"
             ),
         ),
-        Prefetch(
-            "versions",
-            queryset=PlanVersion.objects.select_related("lead_unit", "agreed_by")
-            .prefetch_related(
-                "goals",
-                Prefetch(
-                    "interventions",
-                    queryset=PlanIntervention.objects.select_related("responsible_unit"),
-                ),
-            )
-            .order_by("number"),
-        ),
+        Prefetch("versions", queryset=versions),
     )
 
 
@@ -129,11 +135,19 @@ class PlanContext:
         return next((c for c in self.consents if c.consent_id == self.plan.consent_id), None)
 
 
-def plan_get_visible(*, actor: Actor, plan_id: UUID) -> PlanContext:
-    """The plan if the actor may read it; NotFound otherwise, as if it did not exist."""
-    plan = _plans().filter(pk=plan_id, municipality_id=actor.tenant_id).first()
+def plan_get_visible(*, actor: Actor, plan_id: UUID, all_contents: bool = True) -> PlanContext:
+    """The plan if the actor may read it; NotFound otherwise, as if it did not exist. With
+    all_contents=False only the current version's goals and interventions are loaded (the
+    plan's page shows that one; a plan of many versions stays as cheap as one of one)."""
+    plan = (
+        _plans(all_contents=all_contents)
+        .filter(pk=plan_id, municipality_id=actor.tenant_id)
+        .first()
+    )
     if plan is None:
         raise NotFound
+    if not all_contents:
+        prefetch_related_objects([_current(plan)], *_contents())
     consents = plan_consents(child=plan.child)
     context = PlanContext(plan, plan_facts(plan=plan), consents)
     if not policies.can_view_plan(actor, context.facts, consents):

@@ -540,9 +540,10 @@ def plan_agree(
 
 
 @transaction.atomic
-def plan_read(*, actor: Actor, plan_id: UUID) -> selectors.PlanContext:
-    """Open a SIP: audited as plan.viewed under the basis it was read on."""
-    context = selectors.plan_get_visible(actor=actor, plan_id=plan_id)
+def plan_read(*, actor: Actor, plan_id: UUID, all_contents: bool = True) -> selectors.PlanContext:
+    """Open a SIP: audited as plan.viewed under the basis it was read on. all_contents=False
+    loads the current version's goals and interventions only (the plan's page)."""
+    context = selectors.plan_get_visible(actor=actor, plan_id=plan_id, all_contents=all_contents)
     decision = policies.can_view_plan(actor, context.facts, context.consents)
     _audit(actor, AuditAction.VIEW, "plan.viewed", context.plan, decision)
     return context

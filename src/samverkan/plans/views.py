@@ -8,11 +8,14 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.access.decisions import PUBLIC, policy
 from samverkan.children import policies as children_policies
+from samverkan.core import drafts
+from samverkan.core.drafts import draft_form
 from samverkan.core.errors import ConcurrentEdit
 
 from . import chronology, diff, meetings, policies, reports, selectors, services
@@ -25,6 +28,7 @@ from .forms import (
     DownloadCodeForm,
     GoalForm,
     InterventionForm,
+    LinkForm,
     MeetingForm,
     PlanCallForm,
     PlanForm,
@@ -49,14 +53,24 @@ def plan_list(request: HttpRequest, child_id: UUID) -> HttpResponse:
     )
 
 
+def _retire(request: HttpRequest, token: object, url: str, label: str) -> None:
+    """The draft was sent: its receipt is the plan's page (core.drafts)."""
+    drafts.draft_retire(request, token, url=url, label=label)
+
+
 @require_http_methods(["GET", "POST"])
 @policy(STAFF)
+@draft_form(PlanCallForm)
 def plan_call(request: HttpRequest, child_id: UUID) -> HttpResponse:
-    """Kalla till SIP. Bad input shows the form again with every value kept (400)."""
+    """Kalla till SIP. Bad input shows the form again with every value kept (400); one draft
+    per child (core.drafts): a language switch, Back or a resend keeps it, sent once."""
     actor = request.actor  # type: ignore[attr-defined]
     child, consents = services.plan_call_start(actor=actor, child_id=child_id)
+    draft, done = drafts.draft_for(request, "plan_call", child.pk)
+    if done is not None:
+        return done
     data = request.POST if request.method == "POST" else None
-    form = PlanCallForm(data, consents=consent_choices(consents))
+    form = PlanCallForm(data, consents=consent_choices(consents), draft=draft)
     rows = participant_forms(
         data,
         units=selectors.participant_units(actor=actor),
@@ -92,7 +106,9 @@ def plan_call(request: HttpRequest, child_id: UUID) -> HttpResponse:
                     form.add_service_errors(rest)
                 else:
                     messages.success(request, _("SIP:en är kallad."))
-                    return redirect("plans:detail", plan_id=plan.pk)
+                    url = reverse("plans:detail", kwargs={"plan_id": plan.pk})
+                    _retire(request, form.cleaned_data["request_id"], url, _("SIP:en"))
+                    return redirect(url)
     all_forms = [form, *rows]
     context = {
         "child": child,
@@ -116,14 +132,17 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    context = services.plan_read(actor=actor, plan_id=plan_id)
+    context = services.plan_read(actor=actor, plan_id=plan_id, all_contents=False)
     plan = context.plan
     facts = context.facts
     can_edit = policies.can_edit_plan(actor, facts, context.consents)
     can_agree = policies.can_agree_plan(actor, facts, context.consents)
     current = context.current
     if agree_form is None:
-        agree_form = AgreeForm(initial={"version": plan.version})
+        agree_form = AgreeForm(
+            initial={"version": plan.version},
+            draft=drafts.draft_start(request, "plan_agree", plan.pk),
+        )
     if link_form is None:
         link_form = ConsentLinkForm(
             initial={"version": plan.version}, consents=consent_choices(context.consents)
@@ -143,7 +162,11 @@ def _detail(
         "meeting_form": meeting_form or MeetingForm(),
         "meetings": list(plan.meetings.order_by("starts_at", "pk")[:50]),
         "sendings": meetings.sendings_of(plan=plan),
-        "outside": [p for p in plan.participants.all() if p.is_outside and p.person_email],
+        "outside": [
+            (p, LinkForm(draft=drafts.draft_start(request, "plan_link", p.pk)))
+            for p in plan.participants.all()
+            if p.is_outside and p.person_email
+        ],
         "conflict": conflict,
         "link_code": link_code,
     }
@@ -158,8 +181,12 @@ def plan_detail(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 
 @require_POST
 @policy(STAFF)
+@draft_form(AgreeForm)
 def plan_agree(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
+    _draft, done = drafts.draft_for(request, "plan_agree", plan_id)
+    if done is not None:
+        return done  # the same agreement sent twice: "Redan skickad", agreed once
     form = AgreeForm(request.POST)
     if form.is_valid():
         try:
@@ -176,7 +203,11 @@ def plan_agree(request: HttpRequest, plan_id: UUID) -> HttpResponse:
             return _detail(request, plan_id, conflict=str(error.message), status=409)
         else:
             messages.success(request, _("Planen är överenskommen."))
-            return redirect("plans:detail", plan_id=plan_id)
+            url = reverse("plans:detail", kwargs={"plan_id": plan_id})
+            _retire(request, form.cleaned_data["request_id"], url, _("Planen"))
+            # The next version is agreed on a new draft; this token stays "already sent".
+            drafts.draft_forget(request, "plan_agree", plan_id)
+            return redirect(url)
     return _detail(request, plan_id, agree_form=form, status=400)
 
 
@@ -234,11 +265,17 @@ def _rows(value: object, default: int) -> int:
 
 @require_http_methods(["GET", "POST"])
 @policy(STAFF)
+@draft_form(PlanForm)
 def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """Ändra planen. An agreed version becomes a new version on save; a stale form shows what
-    is saved now (409); bad input keeps every typed value (400)."""
+    is saved now (409); bad input keeps every typed value (400); one draft per plan
+    (core.drafts): a language switch or a database failure keeps the words, a resend of a
+    saved draft saves nothing more."""
     actor = request.actor  # type: ignore[attr-defined]
     context = services.plan_edit_start(actor=actor, plan_id=plan_id)
+    draft, done = drafts.draft_for(request, "plan_edit", plan_id)
+    if done is not None:
+        return done
     plan = context.plan
     units = [p.unit for p in plan.participants.all()]
     data = request.POST if request.method == "POST" else None
@@ -251,7 +288,7 @@ def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
         intervention_rows = _rows(data.get("intervention_rows"), intervention_rows)
         goal_rows = min(goal_rows, services.MAX_ROWS)
         intervention_rows = min(intervention_rows, services.MAX_ROWS)
-    form = PlanForm(data, units=units, initial=plan_initial)
+    form = PlanForm(data, units=units, initial=plan_initial, draft=draft)
     goals = [
         GoalForm(
             data,
@@ -302,7 +339,12 @@ def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
                     request,
                     _("Planen är sparad som version %(n)s.") % {"n": version.number},
                 )
-                return redirect("plans:detail", plan_id=plan_id)
+                url = reverse("plans:detail", kwargs={"plan_id": plan_id})
+                label = _("version %(n)s") % {"n": version.number}
+                _retire(request, form.cleaned_data["request_id"], url, label)
+                # The next change is a new draft; a resend of this one shows "Redan skickad".
+                drafts.draft_forget(request, "plan_edit", plan_id)
+                return redirect(url)
     page = {
         "plan": plan,
         "child": plan.child,
@@ -384,8 +426,16 @@ def meeting_schedule(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 
 @require_POST
 @policy(STAFF)
+@draft_form(LinkForm)
 def download_link(request: HttpRequest, plan_id: UUID, participant_id: UUID) -> HttpResponse:
-    """Skicka länk: the link goes by e-mail, the code is shown here once to give by phone."""
+    """Skicka länk: the link goes by e-mail, the code is shown here once to give by phone. A
+    second press of the same form (a double click, Back and resend) makes no second link."""
+    _draft, done = drafts.draft_for(request, "plan_link", participant_id)
+    if done is not None:
+        return done
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, plan_id, conflict=_("Ladda om sidan och försök igen."), status=400)
     try:
         link = meetings.download_link_create(
             actor=request.actor,  # type: ignore[attr-defined]
@@ -395,6 +445,9 @@ def download_link(request: HttpRequest, plan_id: UUID, participant_id: UUID) -> 
     except PlanInvalid as error:
         first = next(iter(error.details.values()), [str(error.message)])
         return _detail(request, plan_id, conflict=first[0], status=400)
+    url = reverse("plans:detail", kwargs={"plan_id": plan_id})
+    _retire(request, form.cleaned_data["request_id"], url, _("Länken"))
+    drafts.draft_forget(request, "plan_link", participant_id)
     return _detail(request, plan_id, link_code=link.code)
 
 
@@ -441,7 +494,7 @@ def child_chronology(request: HttpRequest, child_id: UUID) -> HttpResponse:
     )
     page = {
         "child": child,
-        "entries": entries,
+        "entries": chronology.rows(entries),
         "kinds": [(k, label, k in kinds) for k, label in chronology.KIND_LABELS.items()],
     }
     return render(request, "plans/chronology.html", page)

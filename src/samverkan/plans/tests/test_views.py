@@ -130,6 +130,7 @@ def test_edit_an_agreed_plan_makes_version_two_and_history_shows_the_change(
     today = timezone.localdate().isoformat()
     data = {
         "version": "3",
+        "request_id": str(uuid.uuid4()),
         "goal_rows": "2",
         "intervention_rows": "1",
         "lead_unit": str(world.school1.pk),
@@ -162,6 +163,7 @@ def test_bad_dates_are_shown_at_the_intervention_and_kept(login: Any, world: Any
         edit,
         {
             "version": "1",
+            "request_id": str(uuid.uuid4()),
             "goal_rows": "1",
             "intervention_rows": "2",
             "lead_unit": str(world.school1.pk),
@@ -196,6 +198,7 @@ def test_a_stale_edit_form_is_refused_with_409(login: Any, world: Any) -> None:
         reverse("plans:edit", kwargs={"plan_id": sip.plan.pk}),
         {
             "version": "1",
+            "request_id": str(uuid.uuid4()),
             "goal_rows": "1",
             "intervention_rows": "1",
             "lead_unit": str(world.school1.pk),
@@ -218,7 +221,7 @@ def test_agree_form_without_the_family_keeps_what_was_typed(login: Any, world: A
 
     response = login("counsellor").post(
         reverse("plans:agree", kwargs={"plan_id": sip.plan.pk}),
-        {"version": "2", "attendees": "Kim, Tina, Rut"},
+        {"version": "2", "attendees": "Kim, Tina, Rut", "request_id": str(uuid.uuid4())},
     )
 
     page = response.content.decode()
@@ -257,6 +260,47 @@ def test_plan_page_query_count_is_pinned(
 ) -> None:
     sip = agreed_sip(world)
     client = login("team_worker")
+    # The first visit starts the page's drafts (core.drafts) and saves them in the session.
+    client.get(detail_url(sip.plan))
 
     with django_assert_num_queries(DETAIL_QUERIES):
         client.get(detail_url(sip.plan))
+
+
+def test_every_sip_page_and_the_chronology_show_the_protection_marking(
+    login: Any, world: Any
+) -> None:
+    """A child with protected personal data: each page names the marking beside the name, as
+    the consent and intake pages do (the invitations then carry no place to outsiders)."""
+    region = region_of(world)
+    plan = services.plan_call(
+        actor=actor_of(world.users["counsellor"]),
+        child_id=world.protected.pk,
+        reason="Skyddat barn.",
+        participants=[
+            services.ParticipantInput(world.team.pk, world.users["team_worker"].pk),
+            services.ParticipantInput(region.pk, None, "Dr Rut Region", "rut@region.example.se"),
+        ],
+    )
+    client = login("counsellor")
+    child = {"child_id": world.protected.pk}
+    pages = [
+        reverse("plans:list", kwargs=child),
+        reverse("plans:call", kwargs=child),
+        reverse("plans:chronology", kwargs=child),
+        detail_url(plan),
+        reverse("plans:edit", kwargs={"plan_id": plan.pk}),
+        reverse("plans:history", kwargs={"plan_id": plan.pk}),
+    ]
+
+    for url in pages:
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200, url
+        assert "Skyddade personuppgifter" in page, url
+        assert "Hemligvägen" not in page, url
+
+    other = login("counsellor").get(
+        reverse("plans:chronology", kwargs={"child_id": world.child1.pk})
+    )
+    assert "Skyddade personuppgifter" not in other.content.decode()
