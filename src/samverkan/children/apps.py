@@ -16,9 +16,9 @@ class ChildrenConfig(AppConfig):
 def _ensure_name_index(*, using: str, plan: Any = None, **kwargs: Any) -> None:
     """After every migrate: the name index is there (a migration that rebuilds the child table
     on SQLite drops its triggers; they and the index are then made again). ADR 0004."""
-    from .search import ensure_index
-
     from django.db.migrations.recorder import MigrationRecorder
+
+    from .search import ensure_index
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
