@@ -96,7 +96,6 @@ class Child(BaseModel):
             )
         ]
         indexes = [
-            models.Index(fields=["municipality", "sort_key"], name="child_sort_idx"),
             models.Index(
                 fields=["municipality", "family_name", "given_name"], name="child_name_idx"
             ),

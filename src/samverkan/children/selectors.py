@@ -7,6 +7,7 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
@@ -24,6 +25,9 @@ from .models import Child, Enrolment, Guardianship, Note
 from .search import FTS_ROWS, FTS_TABLE, TRIGRAM_MIN, fts_match, search_words
 
 SEARCH_LIMIT = 50
+# The sort key is made of digits (children.search): compared byte by byte it sorts the same
+# everywhere, and faster than under a language collation.
+BYTE_ORDER = {"postgresql": "C", "sqlite": "BINARY"}
 # Text made only of digits, spaces, '+' and the dashes the identity parser accepts is taken for
 # an identity number (and explained when it is not a valid one), never for a name.
 DIGITS = re.compile(rf"^[\d\s+{re.escape(HYPHENS)}]+$")
@@ -66,7 +70,7 @@ def child_search(*, actor: Actor, query: ChildQuery) -> list[Child]:
         .order_by("-valid_from")
     )
     return list(
-        qs.order_by("sort_key", "pk").prefetch_related(
+        qs.order_by(Collate("sort_key", BYTE_ORDER[connection.vendor]), "pk").prefetch_related(
             Prefetch("enrolments", queryset=current, to_attr="current_enrolments")
         )[:SEARCH_LIMIT]
     )

@@ -54,10 +54,6 @@ class Migration(migrations.Migration):
             name='search_name',
             field=models.CharField(editable=False, max_length=320),
         ),
-        migrations.AddIndex(
-            model_name='child',
-            index=models.Index(fields=['municipality', 'sort_key'], name='child_sort_idx'),
-        ),
         migrations.RunPython(fill_search_fields, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(create_index, remove_index),
     ]
