@@ -59,6 +59,7 @@ def main() -> None:
     plan_shown = False
     for username in ("rektor", "mottagning"):
         actor = actor_load(user=User.objects.get(username=username))
+        assert actor is not None, username
         terms = _search_terms(actor, 10 * len(SEARCH_KINDS), rng)
         for kind in SEARCH_KINDS:
             texts = [text for k, text in terms if k == kind]

@@ -44,7 +44,7 @@ _CODES.update({"å": "46", "ä": "47", "æ": "47", "ö": "48", "ø": "48", "ü":
 
 
 def _sort_codes(name: str) -> str:
-    codes = []
+    codes: list[str] = []
     for char in unicodedata.normalize("NFC", name.casefold()):
         code = _CODES.get(char)
         if code is None:

@@ -57,7 +57,7 @@ def child_search(*, actor: Actor, query: ChildQuery) -> list[Child]:
     current enrolment and school in the same two queries whatever the number of hits."""
     if not query.text or query.error:
         return []
-    qs = Child.objects.filter(policies.children_visible_to(actor))
+    qs: QuerySet[Child] = Child.objects.filter(policies.children_visible_to(actor))
     if query.identity_digits:
         qs = qs.filter(identity_number=query.identity_digits)
     else:
