@@ -41,7 +41,7 @@ START_TIMEOUT = 60
 STOP_TIMEOUT = 45
 # A loaded CI machine (load 26 on 2 cores) once took over 10 s for one request.
 HTTP_TIMEOUT = 60
-LONG_RUNNING = {"samverkan-web.service", "samverkan-worker.service"}
+LONG_RUNNING = {"samverkan-web.service", "samverkan-worker.service", "samverkan-sealer.service"}
 
 
 @dataclass

@@ -21,7 +21,7 @@ from samverkan.core.middleware import current_client_request_id, current_request
 from samverkan.notifications import services as notification_services
 
 from . import policies, selectors
-from .chain import CONTENT_FIELDS, ChainId, seal_pending, sign_entry
+from .chain import CONTENT_FIELDS, ChainId, sign_entry
 from .keys import keyring
 from .models import AuditAction, AuditEvent, DenialWindow
 
@@ -43,8 +43,10 @@ def record(
     grant: Grant | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one entry in the caller's transaction; it is sealed into the chain after commit.
-    No log, no data: if this insert fails, the caller's transaction fails with it."""
+    """Append one entry, with its MAC, in the caller's transaction: one insert, no lock on the
+    chain. The sealer (`seal_audit --loop`, beside the task worker) links it into the chain
+    within seconds of the commit (ADR 0003). No log, no data: if this insert fails, the
+    caller's transaction fails with it."""
     if subject is not None:
         object_type = object_type or subject._meta.label_lower
         object_id = object_id or str(subject.pk)
@@ -63,8 +65,6 @@ def record(
         purpose=purpose,
         details=details or {},
     )
-    tenant = actor.tenant_id
-    transaction.on_commit(lambda: _seal_quietly(tenant))
     return entry
 
 
@@ -217,7 +217,6 @@ def _record_probe(
         child_ids=[str(child_id)] if child_id else [],
         details={"reason": reason, "path": path[:300], "from_tenant": str(actor.tenant_id)},
     )
-    transaction.on_commit(lambda: _seal_quietly(tenant_id))
 
 
 def _count_into(
@@ -265,8 +264,6 @@ def flush_denials(*, now: datetime.datetime | None = None, user_id: UUID | None 
                         "more_objects": window.more_objects,
                     },
                 )
-                tenant = window.municipality_id
-                transaction.on_commit(lambda tenant=tenant: _seal_quietly(tenant))  # type: ignore[misc]
                 written += 1
             window.delete()
     return written
@@ -323,15 +320,6 @@ def _alert_if_flooding(actor: Actor, now: datetime.datetime) -> None:
     )
 
 
-def _seal_quietly(municipality_id: ChainId) -> None:
-    # Sealing is retried by the next append or by verify_audit; a failure here must not turn a
-    # committed action into an error page.
-    try:
-        seal_pending(municipality_id=municipality_id)
-    except Exception:
-        logger.exception("audit sealing failed for tenant %s; will retry", municipality_id)
-
-
 @transaction.atomic
 def audit_log_read(*, actor: Actor, username: str = "", child_id: str = "") -> list[AuditEvent]:
     """The log reviewer's page: the latest entries, itself an audited read."""
@@ -376,7 +364,6 @@ def record_system(
         purpose=purpose,
         details=details or {},
     )
-    transaction.on_commit(lambda: _seal_quietly(municipality_id))
     return entry
 
 
@@ -407,10 +394,9 @@ def record_sign_in(
     details: dict[str, Any] = {"ip": ip_address[:45]} if ip_address else {}
     if user_id is None and typed_username:
         details["username_hmac"] = keyring().sign(b"username|" + typed_username.encode())
-    tenant = tenant_id
     with transaction.atomic():
         entry = _append(
-            municipality_id=tenant,
+            municipality_id=tenant_id,
             actor_user_id=user_id,
             actor_username=username if user_id is not None else "",
             action=AuditAction.LOGIN,
@@ -418,5 +404,4 @@ def record_sign_in(
             purpose="",
             details=details,
         )
-        transaction.on_commit(lambda: _seal_quietly(tenant))
     return entry

@@ -1,6 +1,6 @@
 """Children, guardians, enrolments, and the shared base of every record about a child."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -12,6 +12,7 @@ from samverkan.core.models import BaseModel, RecordCategory, SecrecyDomain
 from samverkan.organisations.models import SCHOOL_TYPE_CHOICES, Municipality, Unit
 
 from .identity import mask_identity_number
+from .search import SEARCH_TEXT_LENGTH, SORT_KEY_LENGTH, search_fields
 
 if TYPE_CHECKING:
     from samverkan.consent.rules import ActiveConsent
@@ -34,13 +35,45 @@ class ProtectionMarking(models.TextChoices):
     PROTECTED_REGISTRATION = "skyddad_folkbokforing", _("Skyddad folkbokföring")
 
 
+class ChildQuerySet(models.QuerySet["Child"]):
+    """Bulk writes keep the derived search columns in step, as `Child.save` does."""
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["Child"]:
+        objs = list(objs)
+        for child in objs:
+            child.fill_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields and {"given_name", "family_name"} & set(update_fields):
+            kwargs["update_fields"] = [*update_fields, "search_name", "sort_key"]
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        objs = list(objs)
+        fields = list(fields)
+        if {"given_name", "family_name"} & set(fields):
+            for child in objs:
+                child.fill_search_fields()
+            fields = [*fields, "search_name", "sort_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        if {"given_name", "family_name"} & set(kwargs) and not {"search_name", "sort_key"} <= set(
+            kwargs
+        ):
+            # One UPDATE cannot compute the folded text and the sort key per row.
+            raise TypeError("change a child's names with save() or bulk_update()")
+        return super().update(**kwargs)
+
+
 class Child(BaseModel):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
     identity_number = models.CharField(_("personnummer"), max_length=12)
     given_name = models.CharField(_("förnamn"), max_length=100)
     family_name = models.CharField(_("efternamn"), max_length=100)
-    # Lower-cased "given family family" so one substring search finds either order.
-    search_name = models.CharField(max_length=320, editable=False, db_index=True)
+    # Derived from the names in Python on every write path (children.search, ADR 0004): the
+    # folded text each search word must occur in (indexed by trigrams), and the Swedish sort key.
+    search_name = models.CharField(max_length=SEARCH_TEXT_LENGTH, editable=False)
+    sort_key = models.CharField(max_length=SORT_KEY_LENGTH, editable=False, default="")
     birth_date = models.DateField(_("födelsedatum"))
     gender = models.CharField(_("kön"), max_length=20, choices=Gender.choices)
     protection_marking = models.CharField(
@@ -69,7 +102,6 @@ class Child(BaseModel):
             )
         ]
         indexes = [
-            models.Index(fields=["municipality", "search_name"], name="child_search_idx"),
             models.Index(
                 fields=["municipality", "family_name", "given_name"], name="child_name_idx"
             ),
@@ -80,9 +112,18 @@ class Child(BaseModel):
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    objects = ChildQuerySet.as_manager()
+
     def save(self, *args: object, **kwargs: object) -> None:
-        self.search_name = build_search_name(self.given_name, self.family_name)
+        self.fill_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"given_name", "family_name"} & set(update_fields):  # type: ignore[call-overload]
+            kwargs["update_fields"] = {*update_fields, "search_name", "sort_key"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def fill_search_fields(self) -> None:
+        for name, value in search_fields(self.given_name, self.family_name).items():
+            setattr(self, name, value)
 
     @property
     def is_protected(self) -> bool:
@@ -97,10 +138,6 @@ class Child(BaseModel):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
-
-
-def build_search_name(given_name: str, family_name: str) -> str:
-    return f"{given_name} {family_name} {given_name}".lower()
 
 
 class Guardian(BaseModel):

@@ -21,7 +21,6 @@ from samverkan.children.models import (
     Guardianship,
     Note,
     ProtectionMarking,
-    build_search_name,
 )
 from samverkan.core.models import RecordCategory, SecrecyDomain
 from samverkan.organisations.models import Unit
@@ -232,7 +231,6 @@ class FamilyBuilder:
             ),
             given_name=given,
             family_name=family,
-            search_name=build_search_name(given, family),  # Child.save is skipped by bulk_create
             birth_date=birth,
             gender=gender,
             protection_marking=protection,

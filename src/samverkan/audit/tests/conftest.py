@@ -15,6 +15,7 @@ from samverkan.access.roles import Role
 from samverkan.audit import services
 from samverkan.audit.chain import GENESIS, HASHED_FIELDS, entry_hash
 from samverkan.audit.models import AuditAction, AuditChainHead, AuditEvent
+from samverkan.audit.sealer import seal_round
 from samverkan.organisations.models import Municipality, Unit
 
 
@@ -76,11 +77,13 @@ def append(actor: Actor, *, event: str = "child.viewed", object_id: str = "") ->
 def sealed_chain(
     actor: Actor, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> list[AuditEvent]:
-    """Five entries, each sealed on commit with its checkpoint written, as in production."""
+    """Five entries, each sealed by a round of the sealer with its checkpoint written, as in
+    production (a request only appends; the sealer links within seconds)."""
     entries = []
     for number in range(5):
         with django_capture_on_commit_callbacks(execute=True):
             entries.append(append(actor, object_id=f"child-{number}"))
+            seal_round()
     for entry in entries:
         entry.refresh_from_db()
     return entries

@@ -17,6 +17,7 @@ from samverkan.access.actor import Actor
 from samverkan.audit import chain, services
 from samverkan.audit.chain import GENESIS, entry_hash, read_checkpoints, seal_pending, verify_chain
 from samverkan.audit.models import AuditAction, AuditChainHead, AuditEvent
+from samverkan.audit.sealer import seal_round
 from samverkan.organisations.models import Municipality
 
 from .conftest import actor_in, append
@@ -35,16 +36,20 @@ def test_record_appends_an_unsealed_entry_in_the_callers_transaction(
     assert seen_inside.sealed_at is None
     assert seen_inside.seq is None
     assert seen_inside.hash == ""
-    assert len(callbacks) == 1  # sealing waits for the commit
+    assert callbacks == []  # the request only appends: the sealer links it (ADR 0003)
 
 
-def test_record_entry_is_sealed_after_commit(
+def test_the_sealer_links_a_committed_entry_and_writes_the_checkpoint(
     actor: Actor,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
     checkpoint_dir: Path,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+    with transaction.atomic():
         entry = append(actor)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = seal_round()
+
+    assert outcome.linked == {"9001": 1}
 
     entry.refresh_from_db()
     assert entry.seq == 1

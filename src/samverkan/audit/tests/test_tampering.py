@@ -28,6 +28,7 @@ from samverkan.audit.chain import (
 )
 from samverkan.audit.keys import keyring
 from samverkan.audit.models import AuditAction, AuditChainHead, AuditEvent
+from samverkan.audit.sealer import seal_round
 from samverkan.organisations.models import Municipality
 
 from .conftest import append, forge, rehash_from, run_command, verify_broken
@@ -65,6 +66,7 @@ def _sealed_with_checkpoint(
     for _ in range(count):
         with capture(execute=True):
             append(actor)
+            seal_round()
 
 
 # 1. Forged entries

@@ -19,7 +19,7 @@ from samverkan.audit.chain import (
 from samverkan.audit.models import AuditEvent
 from samverkan.audit.services import flush_denials
 
-# Sealing runs on every commit; an entry still unsealed after this long means sealing fails.
+# The sealer links entries within seconds (ADR 0003); one unsealed this long means it is down.
 STALE_AFTER = datetime.timedelta(minutes=5)
 
 

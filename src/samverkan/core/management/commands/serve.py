@@ -1,9 +1,9 @@
 """`samverkan serve`: the app under gunicorn, with production settings unless told otherwise.
 
 `samverkan serve` execs gunicorn (same process id, so systemd's Type=notify and signals reach
-the gunicorn master directly). `--with-worker` instead runs gunicorn and the task worker side
-by side, restarts the worker when it ends, and stops both together: what `make demo` and the
-browser tests use.
+the gunicorn master directly). `--with-worker` instead runs gunicorn, the task worker and the
+audit sealer (`seal_audit --loop`) side by side, restarts a helper when it ends, and stops all
+together: what `make demo` and the browser tests use.
 """
 
 import os
@@ -50,6 +50,11 @@ def worker_argv() -> list[str]:
     return [str(Path(sys.executable).parent / "samverkan"), "db_worker", "--no-startup-delay"]
 
 
+def sealer_argv() -> list[str]:
+    """The audit sealer, which links appended entries into their chains every few seconds."""
+    return [str(Path(sys.executable).parent / "samverkan"), "seal_audit", "--loop"]
+
+
 class Command(BaseCommand):
     help = (
         "Serve Samverkan with gunicorn (production settings unless DJANGO_SETTINGS_MODULE says "
@@ -71,7 +76,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-worker",
             action="store_true",
-            help="also run the task worker (db_worker) and stop both together (demo, tests)",
+            help="also run the task worker (db_worker) and the audit sealer, and stop all "
+            "together (demo, tests)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -84,16 +90,16 @@ class Command(BaseCommand):
         sys.stderr.flush()
         if not options["with_worker"]:
             os.execv(sys.executable, web)  # noqa: S606 (our own interpreter, fixed arguments)
-        code = supervise(web, worker_argv())
+        code = supervise(web, worker_argv(), sealer_argv())
         if code:
             raise CommandError(f"stopped with exit code {code}")
 
 
-def supervise(server: list[str], helper: list[str]) -> int:
-    """Run the server with a helper beside it. The helper is restarted when it ends, after
+def supervise(server: list[str], *helpers: list[str]) -> int:
+    """Run the server with helpers beside it. A helper is restarted when it ends, after
     RESTART_DELAY, as systemd's Restart=always does for the worker (the task worker exits when
-    the database goes away). SIGINT or SIGTERM, or the server ending, stops both (SIGTERM, then
-    SIGKILL after STOP_TIMEOUT). Returns 0 when asked to stop and both stopped cleanly, else
+    the database goes away). SIGINT or SIGTERM, or the server ending, stops all (SIGTERM, then
+    SIGKILL after STOP_TIMEOUT). Returns 0 when asked to stop and all stopped cleanly, else
     the server's exit code."""
     stopping = False
 
@@ -108,25 +114,27 @@ def supervise(server: list[str], helper: list[str]) -> int:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     web = start(server)
-    beside = start(helper)
-    helper_ended_at: float | None = None
+    beside = [start(helper) for helper in helpers]
+    ended_at: list[float | None] = [None] * len(helpers)
     try:
         while not stopping and web.poll() is None:
             time.sleep(0.2)
-            if helper_ended_at is None and beside.poll() is not None:
-                sys.stderr.write(
-                    f"{' '.join(helper[:3])} ended with {beside.returncode}; "
-                    f"restarting it in {RESTART_DELAY:g} s\n"
-                )
-                helper_ended_at = time.monotonic()
-            if helper_ended_at is not None and time.monotonic() - helper_ended_at >= RESTART_DELAY:
-                beside = start(helper)
-                helper_ended_at = None
+            for i, helper in enumerate(helpers):
+                if ended_at[i] is None and beside[i].poll() is not None:
+                    sys.stderr.write(
+                        f"{' '.join(helper[:3])} ended with {beside[i].returncode}; "
+                        f"restarting it in {RESTART_DELAY:g} s\n"
+                    )
+                    ended_at[i] = time.monotonic()
+                when = ended_at[i]
+                if when is not None and time.monotonic() - when >= RESTART_DELAY:
+                    beside[i] = start(helper)
+                    ended_at[i] = None
     finally:
-        for child in (web, beside):
+        for child in (web, *beside):
             if child.poll() is None:
                 child.terminate()
-        for child in (web, beside):
+        for child in (web, *beside):
             try:
                 child.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
@@ -139,5 +147,8 @@ def supervise(server: list[str], helper: list[str]) -> int:
         sys.stderr.write(f"{' '.join(server[:4])} ended with {web_code}; stopped all\n")
         return web_code or 1
     # Asked to stop: ending on our SIGTERM (before a child set its own handler) is clean too.
-    codes = [web_code, int(beside.returncode) if helper_ended_at is None else 0]
+    codes = [web_code] + [
+        int(child.returncode) if when is None else 0
+        for child, when in zip(beside, ended_at, strict=True)
+    ]
     return max((abs(code) for code in codes if code != -signal.SIGTERM), default=0)
