@@ -385,15 +385,26 @@ def login(base: str, username: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def fetch(base: str, path: str, cookie: str) -> tuple[int, int]:
+def fetch(base: str, path: str, cookie: str, timeout: float = 60) -> tuple[int, int]:
     opener = urllib.request.build_opener(_NoRedirect)
     headers = {"Cookie": cookie} if cookie else {}
     request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
     try:
-        with opener.open(request, timeout=60) as r:
+        with opener.open(request, timeout=timeout) as r:
             return r.status, len(r.read())
     except urllib.error.HTTPError as e:
         return e.code, 0
+
+
+def drain(base: str) -> None:
+    """Wait until the server has answered what an earlier run left queued: gunicorn's sync
+    workers still serve requests whose connection wrk has closed. The health check queues
+    behind them."""
+    began = time.monotonic()
+    fetch(base, "/healthz", "", timeout=600)
+    waited = time.monotonic() - began
+    if waited > 1:
+        print(f"  (waited {waited:.0f} s for the queue of the run before)", flush=True)
 
 
 def wrk(
@@ -570,6 +581,7 @@ def main() -> None:
                 f"mixed load: {args.users} users, 1-3 s think time, {args.mixed_duration:g} s",
                 flush=True,
             )
+            drain(base["app"])
             mixed = wrk(
                 base["app"],
                 mix,
@@ -584,6 +596,7 @@ def main() -> None:
                 f"{args.saturation_duration:g} s",
                 flush=True,
             )
+            drain(base["app"])
             saturation = wrk(
                 base["app"],
                 mix,
