@@ -33,10 +33,10 @@ from samverkan.intake.models import Consultation, IntakeItem, Supplement
 
 TODAY = timezone.localdate()
 # session, user, actor, unread notices, sent items (with child, school, unit, reporter) and
-# sent consultations (with school, unit and what each became), each as two indexed queries for
-# a principal (their own, their school's); +3: the audited read naming the children listed
-# (savepoint, audit insert, release).
-SENT_LIST_QUERIES = 11
+# sent consultations (with school, unit and what each became), each one query for a principal
+# (the newest of their own and of their school's, each from its index; two queries each before,
+# issue #16); +3: the audited read naming the children listed (savepoint, audit insert, release).
+SENT_LIST_QUERIES = 9
 SECRET_ASSESSMENT = "Skyddsbedömning: pappan har tidigare dömts för misshandel."
 SECRET_REASON = "Beslutsmotivering: flera tidigare anmälningar från förskolan."
 
