@@ -234,13 +234,9 @@ def queue_counts(*, actor: Actor) -> dict[str, int]:
     # lets the count read the index. `is_open IN (true)`: see queue().
     counts = IntakeItem.objects.filter(owner_unit_id__in=units, is_open__in=[True]).aggregate(
         open=Count("pk"),
-        unassigned=Count(
-            "pk", filter=Q(status=IntakeItem.Status.NEW, assigned_to__isnull=True)
-        ),
+        unassigned=Count("pk", filter=Q(status=IntakeItem.Status.NEW, assigned_to__isnull=True)),
         # Unassessed reports have urgency 0 or 1 (IntakeItem.queue_urgency).
-        protection_overdue=Count(
-            "pk", filter=Q(urgency__in=[0, 1], received_at__lt=today_start)
-        ),
+        protection_overdue=Count("pk", filter=Q(urgency__in=[0, 1], received_at__lt=today_start)),
     )
     return {key: int(counts[key] or 0) for key in ("open", "unassigned", "protection_overdue")}
 
