@@ -1,11 +1,14 @@
 """Sign-in, sign-out, language and the start page each role lands on."""
 
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -72,6 +75,33 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return django_set_language(request)
 
 
+@dataclass(frozen=True)
+class CaseloadRow:
+    """One child of the start page's caseload list, its link made once per page."""
+
+    name: str
+    masked_identity_number: str
+    url: str
+    is_protected: bool
+
+
+_PLACEHOLDER = str(UUID(int=0))
+
+
+def caseload_rows(children: list[Any]) -> list[CaseloadRow]:
+    # One reverse() for the list, not one per row (up to 50 rows).
+    pattern = reverse("children:detail", args=[_PLACEHOLDER])
+    return [
+        CaseloadRow(
+            name=child.full_name,
+            masked_identity_number=child.masked_identity_number,
+            url=pattern.replace(_PLACEHOLDER, str(child.pk)),
+            is_protected=child.is_protected,
+        )
+        for child in children
+    ]
+
+
 @require_GET
 @policy(AUTHENTICATED)
 def start(request: HttpRequest) -> HttpResponse:
@@ -91,7 +121,7 @@ def start(request: HttpRequest) -> HttpResponse:
     context["can_work_intake"] = bool(intake_policies.can_work_intake(actor))
     context["can_manage_routing"] = bool(intake_policies.can_manage_routing(actor))
     if actor.social_unit_ids and not actor.intake_unit_ids:
-        context["caseload"] = child_services.caseload_read(actor=actor)
+        context["caseload"] = caseload_rows(child_services.caseload_read(actor=actor))
         context["support_caseload"] = bool(support_policies.can_view_caseload(actor))
     # Consents naming the actor's units that wait for their side to confirm (principle 8).
     context["consents_waiting"] = consent_selectors.consents_waiting_count(actor=actor)

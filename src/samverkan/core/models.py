@@ -1,10 +1,16 @@
 """Base model and the vocabularies every app shares."""
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
+
+# Each field's choices as a mapping, made once per process (the labels stay lazy).
+_CHOICE_LABELS: dict[models.Field[Any, Any], dict[Any, Any]] = {}
 
 
 class BaseModel(models.Model):
@@ -16,6 +22,17 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: models.Field[Any, Any]) -> Any:  # noqa: N802 (Django's name)
+        """Django's get_FOO_display(), with the field's choices made into a mapping once rather
+        than on every call: Django's own runs make_hashable over every choice each time, which
+        translates every label of the field (a 50-row list called it twice a row). The labels
+        are kept lazy, so each call still speaks the request's language."""
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = dict(make_hashable(field.flatchoices))
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class SecrecyDomain(models.TextChoices):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
@@ -226,25 +226,22 @@ def queue_page(
 
 def queue_counts(*, actor: Actor) -> dict[str, int]:
     """The receiving unit's open items, those without a worker, and reports whose protection
-    assessment is missing after the day of receipt. Three counts, each a range of an index
-    (intake_open, intake_queue), rather than one pass over every open item."""
+    assessment is missing after the day of receipt, in one query over the range of open items
+    in the `intake_open` index: a new item is open (`IntakeItem.needs_action`) and an unassessed
+    report is open until decided, so both smaller counts are counts of open items."""
     today_start = timezone.make_aware(
         datetime.datetime.combine(timezone.localdate(), datetime.time.min)
     )
     units = policies.handler_unit_ids(actor)
     # The actor's units are units of its own tenant (actor_load): leaving municipality_id out
-    # lets the counts read the index alone.
-    mine = IntakeItem.objects.filter(owner_unit_id__in=units)
-    # `is_open IN (true)`: see queue().
-    open_items = mine.filter(is_open__in=[True])
-    return {
-        "open": open_items.count(),
-        "unassigned": mine.filter(status=IntakeItem.Status.NEW, assigned_to__isnull=True).count(),
+    # lets the count read the index. `is_open IN (true)`: see queue().
+    counts = IntakeItem.objects.filter(owner_unit_id__in=units, is_open__in=[True]).aggregate(
+        open=Count("pk"),
+        unassigned=Count("pk", filter=Q(status=IntakeItem.Status.NEW, assigned_to__isnull=True)),
         # Unassessed reports have urgency 0 or 1 (IntakeItem.queue_urgency).
-        "protection_overdue": open_items.filter(
-            urgency__in=[0, 1], received_at__lt=today_start
-        ).count(),
-    }
+        protection_overdue=Count("pk", filter=Q(urgency__in=[0, 1], received_at__lt=today_start)),
+    )
+    return {key: int(counts[key] or 0) for key in ("open", "unassigned", "protection_overdue")}
 
 
 def item_get_for_handling(*, actor: Actor, item_id: UUID) -> IntakeItem:
@@ -449,16 +446,24 @@ def sent_view(item: IntakeItem, viewer_id: UUID) -> SentView:
     )
 
 
-def _newest_of_two(
-    own: QuerySet[Any], led: QuerySet[Any] | None, field: str, limit: int
-) -> list[Any]:
-    """What the actor sent and what the schools they lead sent, newest first: two indexed
-    queries merged here, rather than one OR that no index serves."""
-    rows = {row.pk: row for row in own[:limit]}
+def _newest_of_two(base: QuerySet[Any], own: Q, led: Q | None, limit: int) -> list[Any]:
+    """What the actor sent and what the schools they lead sent, newest first (`base`'s order),
+    in one query: the newest `limit` ids of each side, each from its own index, then those rows
+    with `base`'s joins by primary key. One OR that no index serves would sort every item of
+    the school; two full queries cost two compilations of `base`'s joins."""
+    model: type[Any] = base.model
+
+    def newest(side: Q) -> QuerySet[Any]:
+        # A LIMITed subquery inside an IN, so the union has no LIMIT of its own (SQLite
+        # refuses one in a compound statement).
+        ids = base.filter(side).values("pk")[:limit]
+        rows: QuerySet[Any] = model._default_manager.filter(pk__in=ids)
+        return rows.values("pk").order_by()
+
+    wanted = newest(own)
     if led is not None:
-        rows.update((row.pk, row) for row in led[:limit])
-    ordered = sorted(rows.values(), key=lambda row: (getattr(row, field), str(row.pk)))
-    return ordered[::-1][:limit]
+        wanted = wanted.union(newest(led), all=True)
+    return list(base.filter(pk__in=wanted)[:limit])
 
 
 def sent_items(*, actor: Actor, limit: int = 50) -> list[SentView]:
@@ -469,9 +474,9 @@ def sent_items(*, actor: Actor, limit: int = 50) -> list[SentView]:
     )
     schools = policies.leader_school_ids(actor)
     rows = _newest_of_two(
-        base.filter(created_by_id=actor.user_id),
-        base.filter(school_id__in=schools) if schools else None,
-        "received_at",
+        base,
+        Q(created_by_id=actor.user_id),
+        Q(school_id__in=schools) if schools else None,
         limit,
     )
     return [sent_view(item, actor.user_id) for item in rows]
@@ -496,9 +501,9 @@ def sent_consultations(*, actor: Actor, limit: int = 50) -> list[Consultation]:
     )
     schools = policies.leader_school_ids(actor)
     return _newest_of_two(
-        base.filter(asked_by_id=actor.user_id),
-        base.filter(school_id__in=schools) if schools else None,
-        "created_at",
+        base,
+        Q(asked_by_id=actor.user_id),
+        Q(school_id__in=schools) if schools else None,
         limit,
     )
 

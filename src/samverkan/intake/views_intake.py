@@ -79,6 +79,10 @@ class QueueRow:
     age_label: str
     waited_label: str
     tags: tuple[tuple[str, Tag | None], ...]
+    # The enum's label, not get_FOO_display(): Django's display method translates and hashes
+    # every choice of the field on each call, twice a row.
+    kind_label: str = ""
+    status_label: str = ""
 
 
 def deadline_tags(d: deadlines.Deadlines) -> tuple[tuple[str, Tag | None], ...]:
@@ -126,6 +130,8 @@ def queue_row(item: IntakeItem, today: datetime.date, url_pattern: str) -> Queue
         age_label=ngettext("%(age)d år", "%(age)d år", age) % {"age": age},
         waited_label=waited_label,
         tags=deadline_tags(item_deadlines) + _duplicate_tag(item) + _provisional_tag(item),
+        kind_label=str(ItemKind(item.kind).label),
+        status_label=str(IntakeItem.Status(item.status).label),
     )
 
 

@@ -33,10 +33,10 @@ from samverkan.intake.models import Consultation, IntakeItem, Supplement
 
 TODAY = timezone.localdate()
 # session, user, actor, unread notices, sent items (with child, school, unit, reporter) and
-# sent consultations (with school, unit and what each became), each as two indexed queries for
-# a principal (their own, their school's); +3: the audited read naming the children listed
-# (savepoint, audit insert, release).
-SENT_LIST_QUERIES = 11
+# sent consultations (with school, unit and what each became), each one query for a principal
+# (the newest of their own and of their school's, each from its index; two queries each before,
+# issue #16); +3: the audited read naming the children listed (savepoint, audit insert, release).
+SENT_LIST_QUERIES = 9
 SECRET_ASSESSMENT = "Skyddsbedömning: pappan har tidigare dömts för misshandel."
 SECRET_REASON = "Beslutsmotivering: flera tidigare anmälningar från förskolan."
 
@@ -1063,3 +1063,26 @@ def test_a_consent_only_social_services_confirmed_cannot_carry_the_schools_reque
     confirmed = make_consent(world)
     usable = services.consents_for_request(child=world.child1, school_id=world.school1.pk)
     assert [v.consent.pk for v in usable] == [confirmed.pk]
+
+
+def test_sent_items_are_the_newest_of_own_and_led_school_items_merged(world: Any) -> None:
+    """The principal's sent items: their own reports and their school's, one query taking the
+    newest of each side (issue #16), merged newest first and cut at the limit."""
+    from samverkan.intake import selectors
+
+    made = []
+    for n in range(6):
+        item = make_report(world, user="principal" if n % 2 else "teacher")
+        # Distinct, interleaved receipt times: own and the school's alternate.
+        IntakeItem.objects.filter(pk=item.pk).update(
+            received_at=timezone.now() - datetime.timedelta(hours=10 - n)
+        )
+        made.append(item.pk)
+    principal = actor_of(world.users["principal"])
+    teacher = actor_of(world.users["teacher"])
+
+    newest_four = [view.item.pk for view in selectors.sent_items(actor=principal, limit=4)]
+    teacher_own = [view.item.pk for view in selectors.sent_items(actor=teacher, limit=2)]
+
+    assert newest_four == made[::-1][:4]
+    assert teacher_own == [made[4], made[2]]  # only the teacher's own, newest first
