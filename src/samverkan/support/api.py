@@ -10,9 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from samverkan.access.api_policy import api_policy
+from samverkan.consent.services import EvidenceInput
 from samverkan.core.api_common import ERROR_STATUSES
 
-from . import policies, services
+from . import policies, selectors, services
 from .models import Episode
 
 router = Router(tags=["support"])
@@ -110,6 +111,29 @@ class OutcomeIn(Schema):
     family_rating: int | None = None
     adults_work_or_study: str = "unknown"
     goals_reached: str = "unknown"
+
+
+class EvidenceIn(Schema):
+    """An oral answer's evidence: who received it, when and how. A signed form is uploaded on
+    the episode's page."""
+
+    kind: str = "oral"
+    received_by: str
+    received_on: datetime.date
+    how: str
+
+
+class AdultConsentIn(Schema):
+    adult_id: UUID
+    answer: str = "given"
+    evidence: EvidenceIn
+
+
+class AdultConsentOut(Schema):
+    consent_id: UUID | None
+    adult_id: UUID
+    answer: str
+    missing_adult_ids: list[UUID]
 
 
 class StartIn(Schema):
@@ -304,3 +328,36 @@ def end(request: HttpRequest, episode_id: UUID, payload: EndIn) -> EpisodeOut:
         version=payload.version,
     )
     return _episode_out(request, episode_id)
+
+
+@router.post(
+    "/episodes/{episode_id}/adult-consent",
+    response={200: AdultConsentOut, **ERRORS},
+    operation_id="support_episode_adult_consent",
+)
+@api_policy(policies.can_use_support)
+def adult_consent(request: HttpRequest, episode_id: UUID, payload: AdultConsentIn) -> Any:
+    """An adult of the family consents for their own part, on the child's consent to the
+    service naming the team; the evidence is oral here (a signed form is uploaded on the page).
+    The team's staff only; a repeat returns the first answer."""
+    actor = _actor(request)
+    party = services.adult_consent_record(
+        actor=actor,
+        episode_id=episode_id,
+        adult_id=payload.adult_id,
+        answer=payload.answer,
+        proof=EvidenceInput(
+            kind=payload.evidence.kind,
+            received_by=payload.evidence.received_by,
+            received_on=payload.evidence.received_on,
+            how=payload.evidence.how,
+        ),
+    )
+    episode, _facts = selectors.episode_get(actor=actor, episode_id=episode_id)
+    state = selectors.adult_consents(episode=episode)
+    return AdultConsentOut(
+        consent_id=party.consent_id,
+        adult_id=payload.adult_id,
+        answer=party.answer,
+        missing_adult_ids=[pk for pk, _name in state.missing],
+    )

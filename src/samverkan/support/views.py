@@ -12,11 +12,15 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.access.decisions import policy
+from samverkan.access.decisions import enforce, policy
+from samverkan.children import selectors as child_selectors
+from samverkan.core import drafts
+from samverkan.core.drafts import draft_form
 from samverkan.core.errors import ConcurrentEdit
 
 from . import policies, selectors, services
@@ -24,11 +28,14 @@ from .errors import EpisodeInvalid
 from .forms import (
     AcceptForm,
     ActionForm,
+    AdultConsentForm,
     AssignForm,
     DeclineForm,
     EndForm,
     OutcomeForm,
+    ReleaseForm,
     StartForm,
+    TeamRequestForm,
 )
 from .models import Episode
 
@@ -47,7 +54,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
     return render(request, "support/caseload.html", {"rows": rows})
 
 
-def _forms(page: selectors.EpisodePage, bound: ActionForm | None) -> dict[str, Any]:
+def _forms(
+    page: selectors.EpisodePage, page_adults: selectors.AdultConsents, bound: ActionForm | None
+) -> dict[str, Any]:
     """The action forms the page offers, the bound one in place of its blank twin."""
     episode = page.episode
     initial = {"version": episode.version}
@@ -64,9 +73,11 @@ def _forms(page: selectors.EpisodePage, bound: ActionForm | None) -> dict[str, A
             initial=initial,
             staff=[(u, r) for u, r in staff if u.pk not in page.facts.member_user_ids],
         ),
+        "release": ReleaseForm(initial=initial, members=[(m.user, m.role) for m in page.members]),
         "start": StartForm(initial={**initial, "started_on": today}),
         "end": EndForm(initial={**initial, "ended_on": today}),
         "outcome": OutcomeForm(initial={**initial, **_outcome_initial(page)}),
+        "adult": AdultConsentForm(initial=initial, adults=page_adults.missing),
     }
     if bound is not None and bound.prefix is not None:
         forms[bound.prefix] = bound
@@ -96,10 +107,18 @@ def _page(
     actor = request.actor  # type: ignore[attr-defined]
     page = services.episode_read(actor=actor, episode_id=episode_id)
     facts = page.facts
+    can_record_adult_consent = policies.can_record_adult_consent(actor, facts).allowed
+    adults = (
+        selectors.adult_consents(episode=page.episode)
+        if can_record_adult_consent
+        else selectors.AdultConsents(None, ())
+    )
     context = {
         "page": page,
         "episode": page.episode,
-        "forms": _forms(page, bound),
+        "forms": _forms(page, adults, bound),
+        "adults": adults,
+        "can_record_adult_consent": can_record_adult_consent and bool(adults.adults),
         "conflict": conflict,
         "can_decide": policies.can_decide_request(actor, facts).allowed,
         "can_assign": policies.can_assign_members(actor, facts).allowed,
@@ -206,6 +225,51 @@ def assign(request: HttpRequest, episode_id: UUID) -> HttpResponse:
     return _act(request, episode_id, form, call, _("Medarbetaren är tillagd."))
 
 
+@require_POST
+@policy(policies.can_use_support)
+def adult_consent(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    episode, _facts = selectors.episode_get(
+        actor=request.actor,  # type: ignore[attr-defined]
+        episode_id=episode_id,
+    )
+    adults = selectors.adult_consents(episode=episode)
+    form = AdultConsentForm(
+        request.POST, request.FILES, adults=[(pk, name) for pk, name, _g in adults.adults]
+    )
+
+    def call() -> object:
+        return services.adult_consent_record(
+            actor=request.actor,  # type: ignore[attr-defined]
+            episode_id=episode_id,
+            adult_id=UUID(form.cleaned_data["adult"]),
+            answer=form.cleaned_data["answer"],
+            proof=form.proof(),
+            evidence=form.cleaned_data["evidence"],
+        )
+
+    return _act(request, episode_id, form, call, _("Den vuxnas svar för egen del är registrerat."))
+
+
+@require_POST
+@policy(policies.can_use_support)
+def release(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    episode, _facts = selectors.episode_get(
+        actor=request.actor,  # type: ignore[attr-defined]
+        episode_id=episode_id,
+    )
+    form = ReleaseForm(request.POST, members=selectors.active_members(episode_id=episode.pk))
+
+    def call() -> object:
+        return services.member_release(
+            actor=request.actor,  # type: ignore[attr-defined]
+            episode_id=episode_id,
+            user_id=UUID(form.cleaned_data["member"]),
+            version=form.cleaned_data["version"],
+        )
+
+    return _act(request, episode_id, form, call, _("Medarbetaren är frigjord från insatsen."))
+
+
 def _outcome(data: dict[str, Any]) -> services.OutcomeInput:
     return services.OutcomeInput(
         eligible_upper_secondary=data["eligible_upper_secondary"],
@@ -267,3 +331,73 @@ def outcome(request: HttpRequest, episode_id: UUID) -> HttpResponse:
         )
 
     return _act(request, episode_id, form, call, _("Resultaten är sparade."))
+
+
+# ---------------------------------------------------------------------------------------------
+# The principal's contact with a team (R2.8)
+
+
+@require_http_methods(["GET", "POST"])
+@policy(policies.can_view_sent_requests)
+@draft_form(TeamRequestForm)
+def team_request(request: HttpRequest, child_id: UUID) -> HttpResponse:
+    """Kontakta teamets skolansvariga: the principal of the pupil's school asks a team for
+    support; the request lands on the work lead's board. One draft per pupil (core.drafts)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    facts = policies.ContactFacts(relation.municipality_id, relation.current_school_ids)
+    enforce(policies.can_send_team_request(actor, facts))
+    draft, done = drafts.draft_for(request, "support.team_request", child.pk)
+    if done is not None:
+        return done
+    contacts = selectors.contact_teams(
+        municipality_id=actor.tenant_id, school_ids=policies.contact_schools(actor, facts)
+    )
+    teams = [
+        (
+            f"{c.team_id}:{c.school_id}",
+            _("%(team)s – skolansvarig: %(name)s") % {"team": c.team_name, "name": c.member_name},
+        )
+        for c in contacts
+    ]
+    form = TeamRequestForm(
+        request.POST if request.method == "POST" else None, teams=teams, draft=draft
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            team_id, _sep, school_id = form.cleaned_data["team"].partition(":")
+            try:
+                episode = services.episode_request_from_principal(
+                    actor=actor,
+                    child_id=child.pk,
+                    team_id=UUID(team_id),
+                    school_id=UUID(school_id),
+                    note=form.cleaned_data["note"],
+                    request_id=form.cleaned_data["request_id"],
+                )
+            except EpisodeInvalid as error:
+                form.add_service_errors(error.details)
+            else:
+                url = reverse("support:sent")
+                drafts.draft_retire(
+                    request, form.cleaned_data["request_id"], url=url, label=episode.owner_unit.name
+                )
+                messages.success(
+                    request,
+                    _("Förfrågan är skickad till %(team)s. Här ser du teamets svar.")
+                    % {"team": episode.owner_unit.name},
+                )
+                return redirect(url)
+    services.team_request_form_read(actor=actor, child=child)
+    context = {"child": child, "form": form, "has_teams": bool(teams)}
+    return render(request, "support/team_request.html", context, status=status)
+
+
+@require_GET
+@policy(policies.can_view_sent_requests)
+def sent(request: HttpRequest) -> HttpResponse:
+    """The requests the principal's schools sent to teams, with the teams' answers."""
+    rows = services.sent_requests_read(actor=request.actor)  # type: ignore[attr-defined]
+    return render(request, "support/sent.html", {"rows": rows})
