@@ -26,8 +26,12 @@ class DateInput(forms.DateInput):
 
 
 def _date(label: Any) -> forms.DateField:
+    """A date left empty means today: the field is not filled in beforehand, so a form shown
+    again after a language switch counts as fresh and gets back what was typed (drafts.mjs)."""
     return forms.DateField(
         label=label,
+        required=False,
+        help_text=_("Lämna tomt för dagens datum."),
         widget=DateInput(),
         error_messages={
             "required": _("Ange ett datum."),
@@ -36,8 +40,13 @@ def _date(label: Any) -> forms.DateField:
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(DraftFormMixin, forms.Form):
+    """One step of the episode page. Its draft (core.drafts) keeps what is typed across a
+    language switch, a database failure and Back; its version detects a concurrent edit."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Not required: a page from before the draft piece, or a client without it, still works.
+    request_id = token_field(required=False)
 
     def add_service_errors(self, details: dict[str, list[str]], message: Any = None) -> None:
         """Put a service's errors on the fields they name; the rest above the form."""

@@ -294,10 +294,12 @@ class AdultConsents:
         return [(pk, name) for pk, name, given in self.adults if not given]
 
 
-def adult_consents(*, episode: Episode) -> AdultConsents:
+def adult_consents(*, episode: Episode, adults: dict[UUID, str] | None = None) -> AdultConsents:
     """The adults of the episode and their own consent, on the episode child's consent of the
-    type's purpose in force naming the team (rules.service_consent decides the same way)."""
-    _children, adults = subject_names(episode=episode)
+    type's purpose in force naming the team (rules.service_consent decides the same way).
+    `adults`: the subjects' adults when the caller has them already (the episode page)."""
+    if adults is None:
+        _children, adults = subject_names(episode=episode)
     if not adults:
         return AdultConsents(None, ())
     usable = [
