@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from samverkan.access.api_policy import api_policy
+from samverkan.consent.api import EvidenceIn  # an oral answer's evidence, as consent takes it
 from samverkan.consent.services import EvidenceInput
 from samverkan.core.api_common import ERROR_STATUSES, IDEMPOTENCY_KEY, request_id_from
 
@@ -130,16 +131,6 @@ class OutcomeIn(Schema):
     family_rating: int | None = None
     adults_work_or_study: str = "unknown"
     goals_reached: str = "unknown"
-
-
-class EvidenceIn(Schema):
-    """An oral answer's evidence: who received it, when and how. A signed form is uploaded on
-    the episode's page."""
-
-    kind: str = "oral"
-    received_by: str
-    received_on: datetime.date
-    how: str
 
 
 class AdultConsentIn(Schema):

@@ -4,6 +4,7 @@ through a selector, enforces its policy, validates, writes, audits and notifies 
 transaction, and is safe to repeat (request ids, set-once steps, versions)."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -318,15 +319,25 @@ def team_request_form_read(*, actor: Actor, child: Child) -> None:
 def sent_requests_read(*, actor: Actor) -> list[dict[str, Any]]:
     """The principal's sent requests with their answers: one audit entry listing the children."""
     enforce(policies.can_view_sent_requests(actor))
+    return _rows_read(actor, selectors.sent_requests, "support.sent_requests_viewed", "sender")
+
+
+def _rows_read(
+    actor: Actor,
+    read: Callable[..., list[dict[str, Any]]],
+    event: str,
+    purpose: str,
+) -> list[dict[str, Any]]:
+    """A list of episode rows with one audit entry naming every child shown."""
     with transaction.atomic():
-        rows = selectors.sent_requests(actor=actor)
+        rows = read(actor=actor)
         audit.record(
             actor=actor,
             action=AuditAction.SEARCH,
-            event="support.sent_requests_viewed",
+            event=event,
             object_type="support.episode",
             child_ids=sorted({str(r["child_id"]) for r in rows}),
-            purpose="sender",
+            purpose=purpose,
             details={"rows": len(rows)},
         )
     return rows
@@ -811,18 +822,7 @@ def episode_read(*, actor: Actor, episode_id: UUID) -> selectors.EpisodePage:
 def caseload_read(*, actor: Actor) -> list[dict[str, Any]]:
     """A member's caseload: one audit entry listing every child shown."""
     enforce(policies.can_view_caseload(actor))
-    with transaction.atomic():
-        rows = selectors.caseload(actor=actor)
-        audit.record(
-            actor=actor,
-            action=AuditAction.SEARCH,
-            event="support.caseload_viewed",
-            object_type="support.episode",
-            child_ids=sorted({str(r["child_id"]) for r in rows}),
-            purpose="caseload",
-            details={"rows": len(rows)},
-        )
-    return rows
+    return _rows_read(actor, selectors.caseload, "support.caseload_viewed", "caseload")
 
 
 def board_read(*, actor: Actor) -> selectors.Board:
