@@ -11,12 +11,15 @@ Every page passes axe-core and no request leaves for another host (conftest.Visi
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
+
+from .drafts import switch_language
 
 pytestmark = pytest.mark.e2e
 
@@ -205,3 +208,207 @@ def test_intake_hands_over_the_lead_assigns_the_worker_starts_and_ends_the_schoo
 
     result = server.samverkan("verify_audit")
     assert result.returncode == 0, f"verify_audit failed:\n{result.stdout}\n{result.stderr}"
+
+
+# An accepted family coordination episode of Familjeteamet about a pupil of 7-15 with exactly
+# one guardian, familjeombud its member, the guardian listed as the family's adult; the child's
+# side of the family's mandate (R2.6) recorded by familjeombud. Writes JSON.
+FAMILY_SCRIPT = r"""
+import datetime, json, os
+from django.db.models import Count
+from django.utils import timezone
+from samverkan.access.actor import actor_load
+from samverkan.access.models import User
+from samverkan.access.roles import Role
+from samverkan.children.models import Child, Guardianship
+from samverkan.consent import services as consent_services
+from samverkan.consent.rules import age_on
+from samverkan.consent.services import EvidenceInput, PartyInput
+from samverkan.core.models import RecordCategory, SecrecyDomain
+from samverkan.organisations.models import Unit
+from samverkan.support.models import Episode, EpisodeMember, EpisodeSubject, EpisodeType
+from samverkan.support.services import episode_types_ensure
+
+user = User.objects.get(username="familjeombud")
+coordinator = actor_load(user=user)
+team = Unit.objects.get(name="Familjeteamet", valid_to__isnull=True,
+                        municipality_id=coordinator.tenant_id)
+today = timezone.localdate()
+child = None
+for candidate in (
+    Child.objects.filter(municipality_id=coordinator.tenant_id, protection_marking="none",
+                         enrolments__valid_to__isnull=True)
+    .annotate(n=Count("guardianships", distinct=True)).filter(n=1)
+).order_by("family_name", "pk")[:400]:
+    if (7 <= age_on(candidate.birth_date, today) <= 15
+            and Guardianship.objects.filter(child=candidate, has_custody=True).exists()
+            and not Episode.objects.filter(child=candidate).exists()):
+        child = candidate
+        break
+assert child is not None, "no pupil of 7-15 with one guardian"
+guardianship = Guardianship.objects.get(child=child)
+episode_types_ensure(municipality_id=coordinator.tenant_id)
+episode = Episode.objects.create(
+    municipality_id=coordinator.tenant_id, child=child, domain=SecrecyDomain.SOCIAL_SERVICES,
+    category=RecordCategory.SOCIAL_SITUATION, owner_unit=team, created_by=user,
+    episode_type=EpisodeType.objects.get(municipality_id=coordinator.tenant_id,
+                                         code="family_coordination"),
+    status=Episode.Status.ACCEPTED, subject_kind=Episode.SubjectKind.FAMILY,
+    source=Episode.Source.SUPPORT_REQUEST, decided_by=user, decided_at=timezone.now(),
+)
+EpisodeSubject.objects.create(episode=episode, child=child)
+EpisodeSubject.objects.create(episode=episode, adult_id=guardianship.guardian_id)
+EpisodeMember.objects.create(episode=episode, user=user, role=Role.FAMILY_COORDINATOR,
+                             organisation="social_services", is_lead=True, assigned_by=user)
+school_id = child.enrolments.filter(valid_to__isnull=True).first().school_id
+consent_services.consent_record(
+    actor=coordinator, child_id=child.pk, purpose="family_mandate",
+    purpose_text="Familjeombudet samordnar familjens stöd (e2e).",
+    unit_ids=[school_id, team.pk], categories=["school_situation", "social_situation"],
+    direction="both", follows_child=False, valid_from=today,
+    valid_to=today + datetime.timedelta(days=180),
+    parties=[PartyInput("guardian", "given", "written", today,
+                        guardian_id=guardianship.guardian_id),
+             PartyInput("child", "given", "written", today)],
+    proof=EvidenceInput("oral", received_by="Familjeombud", received_on=today, how="Hembesök"),
+)
+g = guardianship.guardian
+with open(os.environ["E2E_SUPPORT_OUT"], "w", encoding="utf-8") as out:
+    json.dump({"episode_id": str(episode.pk), "adult": f"{g.given_name} {g.family_name}"}, out)
+"""
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def _no_horizontal_scroll(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    assert width <= inner, f"the page scrolls sideways on a phone: {width} > {inner}"
+
+
+def test_a_family_episode_with_one_adult_starts_from_the_pages(visit: Any, server: Any) -> None:
+    """Family coordination (R2.3, R2.6): the adult consents for their own part, recorded on the
+    episode page with oral evidence; the episode then starts from the page."""
+    out = server.data_dir / "support_family.json"
+    result = server.samverkan("shell", "-c", FAMILY_SCRIPT, extra_env={"E2E_SUPPORT_OUT": str(out)})
+    assert result.returncode == 0, f"setting up the family failed:\n{result.stderr[-3000:]}"
+    family = json.loads(out.read_text(encoding="utf-8"))
+
+    worker = visit()
+    page = worker.page
+    worker.login("familjeombud")
+    worker.goto(f"/insatser/{family['episode_id']}/")
+
+    # Starting before the adult's own consent is refused, naming the adult.
+    worker.navigate(page.get_by_role("button", name="Starta insatsen").click)
+    expect(page.get_by_text(f"Samtycke från {family['adult']} för egen del.").first).to_be_visible()
+
+    page.get_by_role("group", name="Vem samtycket gäller").get_by_label(family["adult"]).check()
+    page.get_by_role("group", name="Svar för egen del").get_by_label(
+        "Samtycker", exact=True
+    ).check()
+    page.get_by_role("group", name="Vad samtycket bygger på").get_by_label(
+        "Muntligt samtycke"
+    ).check()
+    page.get_by_label("Muntligt samtycke mottaget av").fill("Familjeombudet")
+    page.get_by_label("Datum för svaret", exact=False).fill(
+        datetime.date.today().isoformat()  # noqa: DTZ011 - the server's day in Stockholm
+    )
+    page.get_by_label("Hur det muntliga samtycket lämnades").fill("Vid hembesök")
+    worker.navigate(page.get_by_role("button", name="Registrera svaret").click)
+    expect(page.get_by_text("Den vuxnas svar för egen del är registrerat.")).to_be_visible()
+    expect(page.get_by_text("Har samtyckt")).to_be_visible()
+
+    page.get_by_role(
+        "group", name="Familjens skattning av struktur och kontroll (1 = ingen, 5 = full)"
+    ).first.get_by_label("3", exact=True).check()
+    worker.navigate(page.get_by_role("button", name="Starta insatsen").click)
+    expect(page.get_by_text("Insatsen har startat.")).to_be_visible()
+    expect(page.get_by_text("Pågår", exact=True)).to_be_visible()
+    worker.done()
+
+
+def test_the_board_and_an_episode_are_usable_on_a_phone(visit: Any, server: Any) -> None:
+    """390 x 844: no sideways scrolling on the work lead's board or an episode page; axe clean
+    (every page load is checked by the Visitor)."""
+    lead = visit(**PHONE)
+    page = lead.page
+    lead.login("gruppledare")
+    lead.goto("/insatser/tavla/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Teamets tavla")
+    _no_horizontal_scroll(page)
+    link = page.locator("main table a").first
+    expect(link).to_be_visible()
+    lead.navigate(link.click)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Insats för")
+    _no_horizontal_scroll(page)
+    lead.done()
+
+
+# A pupil of 7-15 at rektor's school with no episode yet. Writes JSON.
+PUPIL_SCRIPT = r"""
+import json, os
+from django.utils import timezone
+from samverkan.access.actor import actor_load
+from samverkan.access.models import User
+from samverkan.children.models import Child
+from samverkan.consent.rules import age_on
+from samverkan.support.models import Episode
+
+principal = actor_load(user=User.objects.get(username="rektor"))
+school_id = sorted(principal.school_ids)[0]
+today = timezone.localdate()
+child = next(
+    c for c in Child.objects.filter(
+        municipality_id=principal.tenant_id, enrolments__school_id=school_id,
+        enrolments__valid_to__isnull=True, protection_marking="none",
+    ).order_by("-family_name", "pk")[:400]
+    if 7 <= age_on(c.birth_date, today) <= 15 and not Episode.objects.filter(child=c).exists()
+)
+with open(os.environ["E2E_SUPPORT_OUT"], "w", encoding="utf-8") as out:
+    json.dump({"child_id": str(child.pk), "child_name": child.full_name}, out)
+"""
+
+
+def test_the_principal_asks_the_team_the_lead_declines_the_principal_sees_why(
+    visit: Any, server: Any
+) -> None:
+    """R2.8: the principal contacts the team's school-responsible member from the pupil's page;
+    what is typed survives the language switch (core.drafts); the work lead sees the request on
+    the board and declines it with a reason; the principal reads the reason."""
+    out = server.data_dir / "support_pupil.json"
+    result = server.samverkan("shell", "-c", PUPIL_SCRIPT, extra_env={"E2E_SUPPORT_OUT": str(out)})
+    assert result.returncode == 0, f"finding a pupil failed:\n{result.stderr[-3000:]}"
+    pupil = json.loads(out.read_text(encoding="utf-8"))
+    note = "Eleven är ofta borta och familjen vill ha stöd (e2e R2.8)."
+
+    principal = visit()
+    ppage = principal.page
+    principal.login("rektor")
+    principal.goto(f"/barn/{pupil['child_id']}/")
+    principal.navigate(ppage.get_by_role("link", name="Kontakta teamets skolansvariga").click)
+    ppage.get_by_role("group", name="Team").get_by_label("Skolsocialt team", exact=False).check()
+    ppage.locator("textarea[name='note']").fill(note)
+    switch_language(principal, "English", "Byt språk")
+    expect(ppage.locator("textarea[name='note']")).to_have_value(note)
+    principal.navigate(ppage.locator("main form button[type='submit']").first.click)
+    expect(ppage.locator("main")).to_contain_text(pupil["child_name"])
+    principal.done()
+
+    lead = visit()
+    lpage = lead.page
+    lead.login("gruppledare")
+    lead.goto("/insatser/tavla/")
+    lead.navigate(lpage.get_by_role("link", name=pupil["child_name"]).first.click)
+    expect(lpage.get_by_text("Rektors kontakt med teamet", exact=False)).to_be_visible()
+    lpage.get_by_label("Skäl att avböja").fill("Familjeteamet passar bättre (e2e).")
+    lead.navigate(lpage.get_by_role("button", name="Avböj").click)
+    expect(lpage.get_by_text("Förfrågan är avböjd.", exact=False)).to_be_visible()
+    lead.done()
+
+    again = visit()
+    apage = again.page
+    again.login("rektor")
+    again.goto("/insatser/skickade/")
+    expect(apage.get_by_text("Familjeteamet passar bättre (e2e).")).to_be_visible()
+    again.done()

@@ -36,6 +36,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Tavla"), reverse("support:board")))
     if support_policies.can_view_caseload(actor):
         items.append((_("Mina insatser"), reverse("support:caseload")))
+    if support_policies.can_view_sent_requests(actor):
+        items.append((_("Förfrågningar till team"), reverse("support:sent")))
     items.append((_("Organisation"), reverse("organisations:list")))
     if actor.has_role(Role.LOG_REVIEWER):
         items.append((_("Logg"), reverse("audit:list")))

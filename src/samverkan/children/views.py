@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from samverkan.access.decisions import policy
 from samverkan.consent import policies as consent_policies
 from samverkan.core.errors import InvalidInput
+from samverkan.support import policies as support_policies
 
 from . import policies, services
 from .forms import ChildSearchForm, NoteForm
@@ -67,5 +68,14 @@ def child_detail(request: HttpRequest, child_id: UUID) -> HttpResponse:
         "ov": overview,
         "form": form,
         "can_record_consent": bool(consent_policies.can_record_consent(actor, overview.relation)),
+        # R2.8: the principal of the pupil's school contacts a team's school-responsible member.
+        "can_contact_team": bool(
+            support_policies.can_send_team_request(
+                actor,
+                support_policies.ContactFacts(
+                    overview.relation.municipality_id, overview.relation.current_school_ids
+                ),
+            )
+        ),
     }
     return render(request, "children/child_detail.html", context, status=status)

@@ -131,12 +131,18 @@ class ConsentParty(BaseModel):
     withdrawal_form = models.CharField(
         _("hur återkallelsen lämnades"), max_length=10, choices=ConsentForm.choices, blank=True
     )
+    # An adult's consent for their own part (Kind.ADULT) carries its own evidence, as every act
+    # that opens information does: the scan of the signed form, or for an oral answer who
+    # received it (oral_received_by), when (given_on) and how.
+    evidence = models.FileField(_("inskannad blankett"), upload_to="consent/%Y/", blank=True)
+    oral_how = models.CharField(_("hur det lämnades"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["consent", "kind", "created_at"]
         constraints = [
+            # A guardian answers once for the child and once for their own part (Kind.ADULT).
             models.UniqueConstraint(
-                fields=["consent", "guardian"],
+                fields=["consent", "kind", "guardian"],
                 condition=Q(guardian__isnull=False),
                 name="consent_party_one_per_guardian",
             ),

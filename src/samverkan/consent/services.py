@@ -464,6 +464,60 @@ def consent_party_add(
     return created
 
 
+def adult_party_create(
+    *,
+    consent: Consent,
+    adult_id: UUID,
+    answer: str,
+    proof: EvidenceInput,
+    evidence: UploadedFile | None = None,
+) -> ConsentParty:
+    """An adult of a family consents for their own part (ConsentParty.Kind.ADULT) on the
+    child's consent to a team's support (issue 12, 3), with evidence as every consent needs: the
+    scan of the signed form and the day it was signed (`proof.received_on`), or for an oral
+    answer who received it, when and how. A building block of support.services, which runs it
+    in its transaction and owns the policy (the episode's team) and the audit. The same
+    adult's answer again returns the first one."""
+    existing = consent.parties.filter(kind=ConsentParty.Kind.ADULT, guardian_id=adult_id).first()
+    if existing is not None and existing.withdrawn_at is None and existing.answer == answer:
+        return existing
+    errors: dict[str, list[str]] = {}
+    if answer not in (ConsentParty.Answer.GIVEN, ConsentParty.Answer.REFUSED):
+        errors["answer"] = [_("Välj om den vuxna samtycker eller inte.")]
+    if existing is not None:
+        errors.setdefault("adult", []).append(
+            _("Den vuxna har redan svarat på det här samtycket. Se samtycket på barnets sida.")
+        )
+    _check_evidence(evidence, errors)
+    _check_proof(proof, evidence is not None, errors)
+    if proof is not None and proof.kind == EvidenceKind.SIGNED_FORM:
+        if proof.received_on is None:
+            errors.setdefault("evidence_received_on", []).append(
+                _("Ange datumet då blanketten skrevs under.")
+            )
+        elif proof.received_on > timezone.localdate():
+            errors.setdefault("evidence_received_on", []).append(
+                _("Datumet ligger i framtiden. Ange dagens datum eller ett tidigare.")
+            )
+    if errors:
+        raise ConsentInvalid(details=errors)
+    assert proof.received_on is not None  # noqa: S101 — checked above
+    oral = proof.kind == EvidenceKind.ORAL
+    party = ConsentParty.objects.create(
+        consent=consent,
+        kind=ConsentParty.Kind.ADULT,
+        guardian_id=adult_id,
+        answer=answer,
+        form=ConsentForm.ORAL if oral else ConsentForm.WRITTEN,
+        oral_received_by=proof.received_by.strip()[:200] if oral else "",
+        oral_how=proof.how.strip()[:200] if oral else "",
+        given_on=proof.received_on,
+    )
+    if evidence is not None and not oral:
+        party.evidence.save(uploads.stored_name(evidence), evidence, save=True)
+    return party
+
+
 @transaction.atomic
 def consent_party_withdraw(
     *,

@@ -254,7 +254,7 @@ def resend_fields(request: HttpRequest) -> list[ResendField]:
     known: Mapping[str, forms.Field] = form_class.base_fields if form_class else {}
     rows: list[ResendField] = []
     for name, values in request.POST.lists():
-        if name in SKIPPED_FIELDS:
+        if _is_token(name):
             continue
         field = known.get(name) or known.get(name.rsplit("-", 1)[-1])
         widget = field.widget if field is not None else None
@@ -272,12 +272,29 @@ def resend_fields(request: HttpRequest) -> list[ResendField]:
     return rows
 
 
+def posted_token(request: HttpRequest) -> str:
+    """The draft token posted: `request_id`, or a prefixed form's `<prefix>-request_id` (one
+    page with several step forms). A plain `request_id` wins: "Skicka som nytt" and the
+    database-error page post the token to use as `request_id`."""
+    plain = request.POST.get(TOKEN_FIELD)
+    if plain:
+        return str(plain)
+    for name, value in request.POST.items():
+        if name.endswith(f"-{TOKEN_FIELD}") and value:
+            return str(value)
+    return ""
+
+
+def _is_token(name: str) -> bool:
+    return name in SKIPPED_FIELDS or name.endswith(f"-{TOKEN_FIELD}")
+
+
 def already_sent(request: HttpRequest) -> HttpResponse | None:
     """A second submission of a draft this session sent: "Redan skickad" with the first
     receipt and the words just posted, which can be sent as a new one (a new token)."""
     if request.method != "POST":
         return None
-    sent = sent_draft(request, request.POST.get(TOKEN_FIELD))
+    sent = sent_draft(request, posted_token(request))
     if sent is None:
         return None
     context = {

@@ -108,7 +108,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     context = {
         "posted": posted,
         "resend": drafts.resend_fields(request) if posted else [],
-        "token": (request.POST.get(drafts.TOKEN_FIELD) or uuid.uuid4()) if posted else "",
+        "token": (drafts.posted_token(request) or uuid.uuid4()) if posted else "",
         "action": request.get_full_path(),
         "csrf_token": get_token(request),
     }

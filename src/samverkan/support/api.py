@@ -3,16 +3,19 @@ lead's and members' steps. The same services, policies and audit entries as the 
 {"code", "message", "details"} with every status declared."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from samverkan.access.api_policy import api_policy
-from samverkan.core.api_common import ERROR_STATUSES
+from samverkan.consent.api import EvidenceIn  # an oral answer's evidence, as consent takes it
+from samverkan.consent.services import EvidenceInput
+from samverkan.core.api_common import ERROR_STATUSES, IDEMPOTENCY_KEY, request_id_from
 
-from . import policies, services
+from . import policies, selectors, services
 from .models import Episode
 
 router = Router(tags=["support"])
@@ -99,6 +102,24 @@ class AcceptIn(Schema):
     version: int | None = None
 
 
+class MemberIn(Schema):
+    user_id: UUID
+    version: int | None = None
+
+
+class TeamRequestIn(Schema):
+    child_id: UUID
+    team_id: UUID
+    school_id: UUID | None = None
+    note: str
+
+
+class SentOut(Schema):
+    id: UUID
+    status: str
+    decline_reason: str
+
+
 class DeclineIn(Schema):
     reason: str
     version: int | None = None
@@ -110,6 +131,19 @@ class OutcomeIn(Schema):
     family_rating: int | None = None
     adults_work_or_study: str = "unknown"
     goals_reached: str = "unknown"
+
+
+class AdultConsentIn(Schema):
+    adult_id: UUID
+    answer: str = "given"
+    evidence: EvidenceIn
+
+
+class AdultConsentOut(Schema):
+    consent_id: UUID | None
+    adult_id: UUID
+    answer: str
+    missing_adult_ids: list[UUID]
 
 
 class StartIn(Schema):
@@ -234,6 +268,15 @@ def episode_get(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
     return _episode_out(request, episode_id)
 
 
+def _step(
+    request: HttpRequest, episode_id: UUID, service: Callable[..., object], **kwargs: Any
+) -> EpisodeOut:
+    """Run one step's service as the actor, then answer the episode as it is now. The service
+    enforces the policy, checks the version and makes a repeat harmless."""
+    service(actor=_actor(request), episode_id=episode_id, **kwargs)
+    return _episode_out(request, episode_id)
+
+
 @router.post(
     "/episodes/{episode_id}/accept",
     response={200: EpisodeOut, **ERRORS},
@@ -242,15 +285,7 @@ def episode_get(request: HttpRequest, episode_id: UUID) -> EpisodeOut:
 @api_policy(policies.can_use_support)
 def accept(request: HttpRequest, episode_id: UUID, payload: AcceptIn) -> EpisodeOut:
     """The work lead accepts a request, chooses its type and members (a repeat is harmless)."""
-    services.episode_accept(
-        actor=_actor(request),
-        episode_id=episode_id,
-        episode_type_id=payload.episode_type_id,
-        member_ids=payload.member_ids,
-        lead_member_id=payload.lead_member_id,
-        version=payload.version,
-    )
-    return _episode_out(request, episode_id)
+    return _step(request, episode_id, services.episode_accept, **payload.dict())
 
 
 @router.post(
@@ -261,10 +296,29 @@ def accept(request: HttpRequest, episode_id: UUID, payload: AcceptIn) -> Episode
 @api_policy(policies.can_use_support)
 def decline(request: HttpRequest, episode_id: UUID, payload: DeclineIn) -> EpisodeOut:
     """The work lead declines a request with a reason the sender sees."""
-    services.episode_decline(
-        actor=_actor(request), episode_id=episode_id, reason=payload.reason, version=payload.version
-    )
-    return _episode_out(request, episode_id)
+    return _step(request, episode_id, services.episode_decline, **payload.dict())
+
+
+@router.post(
+    "/episodes/{episode_id}/members",
+    response={200: EpisodeOut, **ERRORS},
+    operation_id="support_episode_member_assign",
+)
+@api_policy(policies.can_use_support)
+def member_assign(request: HttpRequest, episode_id: UUID, payload: MemberIn) -> EpisodeOut:
+    """The work lead adds a member of the team (a repeat is harmless)."""
+    return _step(request, episode_id, services.member_assign, **payload.dict())
+
+
+@router.post(
+    "/episodes/{episode_id}/members/release",
+    response={200: EpisodeOut, **ERRORS},
+    operation_id="support_episode_member_release",
+)
+@api_policy(policies.can_use_support)
+def member_release(request: HttpRequest, episode_id: UUID, payload: MemberIn) -> EpisodeOut:
+    """The work lead releases a member; their access through the episode ends (audited)."""
+    return _step(request, episode_id, services.member_release, **payload.dict())
 
 
 @router.post(
@@ -276,15 +330,15 @@ def decline(request: HttpRequest, episode_id: UUID, payload: DeclineIn) -> Episo
 def start(request: HttpRequest, episode_id: UUID, payload: StartIn) -> EpisodeOut:
     """Start with the consent to the service in force and the start outcomes (400 with
     details.consent listing what is missing)."""
-    services.episode_start(
-        actor=_actor(request),
-        episode_id=episode_id,
+    return _step(
+        request,
+        episode_id,
+        services.episode_start,
         started_on=payload.started_on,
         age_reason=payload.age_reason,
         outcome=_outcome(payload.outcome),
         version=payload.version,
     )
-    return _episode_out(request, episode_id)
 
 
 @router.post(
@@ -295,12 +349,77 @@ def start(request: HttpRequest, episode_id: UUID, payload: StartIn) -> EpisodeOu
 @api_policy(policies.can_use_support)
 def end(request: HttpRequest, episode_id: UUID, payload: EndIn) -> EpisodeOut:
     """End with a reason and the end outcomes; the referring school is told, without content."""
-    services.episode_end(
-        actor=_actor(request),
-        episode_id=episode_id,
+    return _step(
+        request,
+        episode_id,
+        services.episode_end,
         ended_on=payload.ended_on,
         reason=payload.reason,
         outcome=_outcome(payload.outcome),
         version=payload.version,
     )
-    return _episode_out(request, episode_id)
+
+
+@router.post(
+    "/requests",
+    response={201: SentOut, **ERRORS},
+    operation_id="support_request_from_principal",
+)
+@api_policy(policies.can_view_sent_requests)
+def team_request(
+    request: HttpRequest, payload: TeamRequestIn, idempotency_key: str = IDEMPOTENCY_KEY
+) -> Status[SentOut]:
+    """The principal of the pupil's school asks a team's school-responsible member for support
+    (R2.8). The same Idempotency-Key again returns the first request."""
+    episode = services.episode_request_from_principal(
+        actor=_actor(request),
+        child_id=payload.child_id,
+        team_id=payload.team_id,
+        school_id=payload.school_id,
+        note=payload.note,
+        request_id=request_id_from(idempotency_key),
+    )
+    return Status(201, SentOut(id=episode.pk, status=episode.status, decline_reason=""))
+
+
+@router.get("/requests", response={200: list[SentOut], **ERRORS}, operation_id="support_sent")
+@api_policy(policies.can_view_sent_requests)
+def sent(request: HttpRequest) -> list[SentOut]:
+    """The requests the principal's schools sent and the teams' answers (audited)."""
+    return [
+        SentOut(id=r["id"], status=r["status"], decline_reason=r["decline_reason"])
+        for r in services.sent_requests_read(actor=_actor(request))
+    ]
+
+
+@router.post(
+    "/episodes/{episode_id}/adult-consent",
+    response={200: AdultConsentOut, **ERRORS},
+    operation_id="support_episode_adult_consent",
+)
+@api_policy(policies.can_use_support)
+def adult_consent(request: HttpRequest, episode_id: UUID, payload: AdultConsentIn) -> Any:
+    """An adult of the family consents for their own part, on the child's consent to the
+    service naming the team; the evidence is oral here (a signed form is uploaded on the page).
+    The team's staff only; a repeat returns the first answer."""
+    actor = _actor(request)
+    party = services.adult_consent_record(
+        actor=actor,
+        episode_id=episode_id,
+        adult_id=payload.adult_id,
+        answer=payload.answer,
+        proof=EvidenceInput(
+            kind=payload.evidence.kind,
+            received_by=payload.evidence.received_by,
+            received_on=payload.evidence.received_on,
+            how=payload.evidence.how,
+        ),
+    )
+    episode, _facts = selectors.episode_get(actor=actor, episode_id=episode_id)
+    state = selectors.adult_consents(episode=episode)
+    return AdultConsentOut(
+        consent_id=party.consent_id,
+        adult_id=payload.adult_id,
+        answer=party.answer,
+        missing_adult_ids=[pk for pk, _name in state.missing],
+    )

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.access.models import User
 from samverkan.access.roles import Role
+from samverkan.consent.forms import EvidenceFields
+from samverkan.consent.models import ConsentParty
+from samverkan.core.drafts import DraftFormMixin, token_field
 
 from .models import Episode, EpisodeOutcome, EpisodeType
 
@@ -23,8 +26,12 @@ class DateInput(forms.DateInput):
 
 
 def _date(label: Any) -> forms.DateField:
+    """A date left empty means today: the field is not filled in beforehand, so a form shown
+    again after a language switch counts as fresh and gets back what was typed (drafts.mjs)."""
     return forms.DateField(
         label=label,
+        required=False,
+        help_text=_("Lämna tomt för dagens datum."),
         widget=DateInput(),
         error_messages={
             "required": _("Ange ett datum."),
@@ -33,8 +40,13 @@ def _date(label: Any) -> forms.DateField:
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(DraftFormMixin, forms.Form):
+    """One step of the episode page. Its draft (core.drafts) keeps what is typed across a
+    language switch, a database failure and Back; its version detects a concurrent edit."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Not required: a page from before the draft piece, or a client without it, still works.
+    request_id = token_field(required=False)
 
     def add_service_errors(self, details: dict[str, list[str]], message: Any = None) -> None:
         """Put a service's errors on the fields they name; the rest above the form."""
@@ -116,6 +128,24 @@ class AssignForm(ActionForm):
         self.order_fields(["member", "version"])
 
 
+class ReleaseForm(ActionForm):
+    """The work lead releases a member from the episode; the member's access through it ends."""
+
+    prefix = "release"
+
+    def __init__(self, *args: Any, members: list[tuple[User, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"] = forms.ChoiceField(
+            label=_("Medarbetare att frigöra"),
+            choices=[(str(u.pk), _member_label(u, role)) for u, role in members],
+            error_messages={
+                "required": _("Välj vilken medarbetare som ska frigöras."),
+                "invalid_choice": _("Medarbetaren finns inte längre med i insatsen."),
+            },
+        )
+        self.order_fields(["member", "version"])
+
+
 class OutcomeFields(forms.Form):
     """The outcomes of R2.10. The family's own rating is filled in with the family, on paper
     or on the screen."""
@@ -190,3 +220,73 @@ class EndForm(ActionForm, OutcomeFields):
         widget=forms.RadioSelect,
         error_messages={"required": _("Välj ett av alternativen.")},
     )
+
+
+class AdultConsentForm(ActionForm, EvidenceFields):
+    """An adult of the family consents for their own part (issue 12, 3), with evidence: the
+    scan of the signed form and the day it was signed, or who received an oral answer, when
+    and how."""
+
+    prefix = "adult"
+
+    def __init__(self, *args: Any, adults: list[tuple[Any, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["adult"] = forms.ChoiceField(
+            label=_("Vem samtycket gäller"),
+            choices=[(str(pk), name) for pk, name in adults],
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": _("Välj vem av familjens vuxna som svarar."),
+                "invalid_choice": _("Välj en av familjens vuxna i listan."),
+            },
+        )
+        self.fields["answer"] = forms.ChoiceField(
+            label=_("Svar för egen del"),
+            choices=[
+                (ConsentParty.Answer.GIVEN.value, ConsentParty.Answer.GIVEN.label),
+                (ConsentParty.Answer.REFUSED.value, ConsentParty.Answer.REFUSED.label),
+            ],
+            widget=forms.RadioSelect,
+            error_messages={"required": _("Välj om den vuxna samtycker eller inte.")},
+        )
+        self.fields["evidence_received_on"].label = _(
+            "Datum för svaret (då blanketten skrevs under eller det muntliga samtycket lämnades)"
+        )
+        self.order_fields(["adult", "answer", "evidence_kind", "evidence", "version"])
+
+
+class TeamRequestForm(DraftFormMixin, forms.Form):
+    """The principal contacts a team's school-responsible member about a pupil (R2.8)."""
+
+    note = forms.CharField(
+        label=_("Vad ni ser och vad ni vill ha hjälp med"),
+        help_text=_(
+            "Teamets gruppledare och den skolansvariga läser det. Skriv det som behövs för att "
+            "teamet ska kunna ta ställning, inget mer."
+        ),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": _("Skriv kort vad ni ser hos eleven och vad ni vill ha hjälp med."),
+            "max_length": _("Skriv högst %(limit_value)d tecken."),
+        },
+    )
+    request_id = token_field()
+
+    def __init__(self, *args: Any, teams: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"] = forms.ChoiceField(
+            label=_("Team"),
+            choices=teams,
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": _("Välj ett team som har en skolansvarig för er skola."),
+                "invalid_choice": _("Välj ett team i listan."),
+            },
+        )
+        self.order_fields(["team", "note", "request_id"])
+
+    def add_service_errors(self, details: dict[str, list[str]]) -> None:
+        for key, texts in details.items():
+            for text in texts:
+                self.add_error(key if key in self.fields else None, text)

@@ -191,6 +191,87 @@ def can_record_outcome(actor: Actor, episode: EpisodeFacts) -> Decision:
     return Decision.allow(grant=grant)
 
 
+def can_record_adult_consent(actor: Actor, episode: EpisodeFacts) -> Decision:
+    """Record an adult's consent for their own part (issue 12, 3): the staff of the episode's
+    team, on the way to the start and while it runs. Nobody outside the team records it."""
+    if episode.municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    grant = actor.grant_for(TEAM_ROLES, frozenset({episode.team_id}))
+    if grant is None:
+        return Decision.deny("not_team_staff")
+    if episode.status not in (Episode.Status.ACCEPTED, Episode.Status.ACTIVE):
+        return Decision.deny("not_open")
+    return Decision.allow(grant=grant)
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """What the principal's contact with a team depends on (R2.8): the child's schools today."""
+
+    municipality_id: UUID
+    child_school_ids: frozenset[UUID]
+
+
+def contact_schools(actor: Actor, facts: ContactFacts) -> frozenset[UUID]:
+    """The schools the actor leads as principal where the child is a pupil today."""
+    if facts.municipality_id != actor.tenant_id:
+        return frozenset()
+    return actor.unit_ids_for({Role.PRINCIPAL}) & facts.child_school_ids
+
+
+def can_send_team_request(
+    actor: Actor, facts: ContactFacts, school_id: UUID | None = None
+) -> Decision:
+    """The principal of the child's school contacts the team's school-responsible member with a
+    request for an episode (R2.8); nobody else sends one this way (teachers and student health
+    go through the one way in, R1.2)."""
+    if facts.municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    schools = contact_schools(actor, facts)
+    if school_id is not None:
+        schools &= frozenset({school_id})
+    if not actor.unit_ids_for({Role.PRINCIPAL}):
+        return Decision.deny("not_principal")
+    if not schools:
+        return Decision.deny("child_not_at_principals_school")
+    return Decision.allow("principal_contact", grant=actor.grant_for({Role.PRINCIPAL}, schools))
+
+
+def can_view_sent_requests(actor: Actor) -> Decision:
+    """The principal's list of the requests their schools sent to teams and the answers."""
+    if actor.unit_ids_for({Role.PRINCIPAL}):
+        return Decision.allow(grant=actor.grant_for({Role.PRINCIPAL}))
+    return Decision.deny("not_principal")
+
+
+@dataclass(frozen=True)
+class SentRequestFacts:
+    municipality_id: UUID
+    source: str
+    referring_school_id: UUID | None
+
+
+def can_view_sent_request(actor: Actor, request: SentRequestFacts) -> Decision:
+    """A request a school's principal sent (R2.8): its status and a decline's reason, no
+    content of the episode. The principal of the sending school only."""
+    if request.municipality_id != actor.tenant_id:
+        return Decision.deny("other_tenant")
+    if request.source != Episode.Source.PRINCIPAL_CONTACT:
+        return Decision.deny("not_a_principal_contact")
+    if request.referring_school_id not in actor.unit_ids_for({Role.PRINCIPAL}):
+        return Decision.deny("not_principal_of_school")
+    return Decision.allow("sender", grant=actor.grant_for({Role.PRINCIPAL}))
+
+
+def sent_requests_visible_to(actor: Actor) -> Q:
+    """The filter twin of can_view_sent_request."""
+    return Q(
+        municipality_id=actor.tenant_id,
+        source=Episode.Source.PRINCIPAL_CONTACT,
+        referring_school_id__in=actor.unit_ids_for({Role.PRINCIPAL}),
+    )
+
+
 def can_repeat_step(actor: Actor, episode: EpisodeFacts) -> Decision:
     """A repeated step (double submit, Back and resubmit) answers with what is recorded, but
     only to the team's work lead or its staff in a team role: nobody else learns that a step

@@ -16,6 +16,7 @@ from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import ConsentParty
 from samverkan.consent.rules import age_on
 from samverkan.core.errors import NotFound
+from samverkan.intake.models import TeamSchoolContact
 
 from . import policies, rules
 from .models import Episode, EpisodeMember, EpisodeOutcome, EpisodeSubject, EpisodeType
@@ -232,6 +233,16 @@ def team_members(*, team_id: UUID) -> list[tuple[User, str]]:
     return list(seen.values())
 
 
+def active_members(*, episode_id: UUID) -> list[tuple[User, str]]:
+    """The episode's active members with their profession, lead first."""
+    rows = (
+        EpisodeMember.objects.filter(episode_id=episode_id, ended_at__isnull=True)
+        .select_related("user")
+        .order_by("-is_lead", "created_at", "pk")
+    )
+    return [(m.user, m.role) for m in rows]
+
+
 def subject_names(*, episode: Episode) -> tuple[dict[UUID, str], dict[UUID, str]]:
     """Names of the episode's children and adults, for what is missing."""
     children: dict[UUID, str] = {}
@@ -270,6 +281,41 @@ def service_consent_facts(*, child_ids: list[UUID]) -> tuple[rules.ServiceConsen
     return tuple(facts)
 
 
+@dataclass(frozen=True)
+class AdultConsents:
+    """Where a family episode's adults consent for their own part: the child's consent to the
+    service in force that names the team (None: record that first), and who has given it."""
+
+    consent_id: UUID | None
+    adults: tuple[tuple[UUID, str, bool], ...]  # adult id, name, has given
+
+    @property
+    def missing(self) -> list[tuple[UUID, str]]:
+        return [(pk, name) for pk, name, given in self.adults if not given]
+
+
+def adult_consents(*, episode: Episode, adults: dict[UUID, str] | None = None) -> AdultConsents:
+    """The adults of the episode and their own consent, on the episode child's consent of the
+    type's purpose in force naming the team (rules.service_consent decides the same way).
+    `adults`: the subjects' adults when the caller has them already (the episode page)."""
+    if adults is None:
+        _children, adults = subject_names(episode=episode)
+    if not adults:
+        return AdultConsents(None, ())
+    usable = [
+        f
+        for f in service_consent_facts(child_ids=[episode.child_id])
+        if f.purpose == episode.episode_type.consent_purpose
+        and f.in_force
+        and episode.owner_unit_id in f.unit_ids
+    ]
+    given = frozenset().union(*(f.adults_given for f in usable)) if usable else frozenset()
+    rows = tuple(
+        (pk, name, pk in given) for pk, name in sorted(adults.items(), key=lambda kv: kv[1])
+    )
+    return AdultConsents(usable[0].consent_id if usable else None, rows)
+
+
 def family_adults(*, child: Child) -> list[Guardian]:
     """The adults of the child's family as registered (its guardians)."""
     return list(
@@ -300,3 +346,65 @@ def child_caseload(*, child_id: UUID) -> tuple[frozenset[UUID], frozenset[UUID]]
         if status == Episode.Status.ACTIVE and user_id is not None and ended_at is None:
             members.add(user_id)
     return frozenset(teams), frozenset(members)
+
+
+@dataclass(frozen=True)
+class TeamContact:
+    """A team that has a member responsible for the school (R2.8), and that member."""
+
+    team_id: UUID
+    team_name: str
+    school_id: UUID
+    member_id: UUID
+    member_name: str
+
+
+def contact_teams(*, municipality_id: UUID, school_ids: frozenset[UUID]) -> list[TeamContact]:
+    """The teams with a school-responsible member for one of the schools, by team name."""
+    rows = (
+        TeamSchoolContact.objects.filter(
+            municipality_id=municipality_id,
+            school_id__in=school_ids,
+            team__valid_to__isnull=True,
+        )
+        .select_related("team", "member")
+        .order_by("team__name", "school_id", "pk")
+    )
+    return [
+        TeamContact(
+            r.team_id,
+            r.team.name,
+            r.school_id,
+            r.member_id,
+            r.member.get_full_name() or r.member.username,
+        )
+        for r in rows
+    ]
+
+
+SENT_FIELDS = (
+    "id",
+    "status",
+    "created_at",
+    "decided_at",
+    "decline_reason",
+    "child__given_name",
+    "child__family_name",
+    "child__protection_marking",
+    "owner_unit__name",
+    "referring_school__name",
+)
+
+
+def sent_requests(*, actor: Actor, limit: int = PAGE_SIZE) -> list[dict[str, Any]]:
+    """The requests the actor's schools sent to teams (R2.8), newest first: status and a
+    decline's reason only, nothing of the episode's content."""
+    rows = list(
+        Episode.objects.filter(policies.sent_requests_visible_to(actor))
+        .order_by("-created_at", "pk")
+        .values(*SENT_FIELDS, "child_id")[:limit]
+    )
+    for row in rows:
+        row["child_name"] = f"{row['child__given_name']} {row['child__family_name']}"
+        row["child_protected"] = row["child__protection_marking"] != ProtectionMarking.NONE
+    return rows

@@ -4,12 +4,14 @@ through a selector, enforces its policy, validates, writes, audits and notifies 
 transaction, and is safe to repeat (request ids, set-once steps, versions)."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,7 +22,11 @@ from samverkan.access.models import User
 from samverkan.access.roles import Role
 from samverkan.audit import services as audit
 from samverkan.audit.models import AuditAction
+from samverkan.children import selectors as child_selectors
 from samverkan.children.models import Child
+from samverkan.consent import services as consent_services
+from samverkan.consent.errors import ConsentInvalid
+from samverkan.consent.models import Consent, ConsentParty
 from samverkan.consent.rules import age_on
 from samverkan.core.errors import ConcurrentEdit, NotFound
 from samverkan.core.models import RecordCategory, SecrecyDomain
@@ -185,6 +191,158 @@ def episode_request_from_handover(
     return episode
 
 
+def episode_request_from_principal(
+    *,
+    actor: Actor,
+    child_id: UUID,
+    team_id: UUID,
+    note: str,
+    school_id: UUID | None = None,
+    request_id: UUID | None = None,
+) -> Episode:
+    """The principal contacts the team's member responsible for the school (R2.8): a request
+    for an episode on the team's board, like intake's hand-over. The work lead accepts or
+    declines it with a reason the principal sees. The same request_id returns the first."""
+    if request_id is not None:
+        existing = Episode.objects.filter(
+            created_by_id=actor.user_id, request_id=request_id
+        ).first()
+        if existing is not None:
+            return existing
+    try:
+        return _episode_request_from_principal(
+            actor=actor,
+            child_id=child_id,
+            team_id=team_id,
+            note=note,
+            school_id=school_id,
+            request_id=request_id,
+        )
+    except IntegrityError:
+        existing = Episode.objects.filter(
+            created_by_id=actor.user_id, request_id=request_id
+        ).first()
+        if existing is None or request_id is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _episode_request_from_principal(
+    *,
+    actor: Actor,
+    child_id: UUID,
+    team_id: UUID,
+    note: str,
+    school_id: UUID | None,
+    request_id: UUID | None,
+) -> Episode:
+    child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
+    facts = policies.ContactFacts(relation.municipality_id, relation.current_school_ids)
+    decision = enforce(policies.can_send_team_request(actor, facts, school_id))
+    schools = policies.contact_schools(actor, facts)
+    contacts = [
+        c
+        for c in selectors.contact_teams(municipality_id=actor.tenant_id, school_ids=schools)
+        if c.team_id == team_id and (school_id is None or c.school_id == school_id)
+    ]
+    errors: dict[str, list[str]] = {}
+    if not contacts:
+        errors["team"] = [_("Välj ett team som har en skolansvarig för er skola.")]
+    if not note.strip():
+        errors["note"] = [_("Skriv kort vad ni ser hos eleven och vad ni vill ha hjälp med.")]
+    if errors:
+        raise EpisodeInvalid(details=errors)
+    contact = contacts[0]
+    team = Unit.objects.get(pk=contact.team_id)
+    episode_types_ensure(municipality_id=actor.tenant_id)
+    code = TYPE_BY_FUNCTION.get(team.function, NETWORK)
+    episode_type = EpisodeType.objects.filter(municipality_id=actor.tenant_id, code=code).first()
+    if episode_type is None:  # pragma: no cover - ensure() just created them
+        raise NotFound
+    episode = Episode.objects.create(
+        municipality_id=actor.tenant_id,
+        child_id=child.pk,
+        domain=SecrecyDomain.SOCIAL_SERVICES,
+        category=RecordCategory.SOCIAL_SITUATION,
+        owner_unit=team,
+        created_by_id=actor.user_id,
+        episode_type=episode_type,
+        source=Episode.Source.PRINCIPAL_CONTACT,
+        referring_school_id=contact.school_id,
+        request_note=note.strip(),
+        request_id=request_id,
+    )
+    EpisodeSubject.objects.create(episode=episode, child_id=child.pk)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        event="support.requested",
+        subject=episode,
+        child_ids=[child.pk],
+        purpose=decision.reason,
+        grant=decision.grant,
+        details={
+            "team": str(team.pk),
+            "school": str(contact.school_id),
+            "school_responsible": str(contact.member_id),
+        },
+    )
+    responsible = list(User.objects.filter(pk=contact.member_id))
+    _notify(
+        [*_work_leads(team.pk), *[u for u in responsible if u.pk not in _lead_ids(team.pk)]],
+        NOTIFY_REQUEST,
+        _("Ny förfrågan från en rektor till %(team)s") % {"team": team.name},
+        _("Ta ställning till förfrågan på tavlan."),
+        reverse("support:board"),
+    )
+    return episode
+
+
+def _lead_ids(team_id: UUID) -> set[UUID]:
+    return {u.pk for u in _work_leads(team_id)}
+
+
+def team_request_form_read(*, actor: Actor, child: Child) -> None:
+    """The principal opens the contact form about a pupil: audited like any view of a child."""
+    audit.record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        event="support.team_request_form_viewed",
+        object_type="children.child",
+        object_id=str(child.pk),
+        child_ids=[child.pk],
+        purpose="principal_contact",
+    )
+
+
+def sent_requests_read(*, actor: Actor) -> list[dict[str, Any]]:
+    """The principal's sent requests with their answers: one audit entry listing the children."""
+    enforce(policies.can_view_sent_requests(actor))
+    return _rows_read(actor, selectors.sent_requests, "support.sent_requests_viewed", "sender")
+
+
+def _rows_read(
+    actor: Actor,
+    read: Callable[..., list[dict[str, Any]]],
+    event: str,
+    purpose: str,
+) -> list[dict[str, Any]]:
+    """A list of episode rows with one audit entry naming every child shown."""
+    with transaction.atomic():
+        rows = read(actor=actor)
+        audit.record(
+            actor=actor,
+            action=AuditAction.SEARCH,
+            event=event,
+            object_type="support.episode",
+            child_ids=sorted({str(r["child_id"]) for r in rows}),
+            purpose=purpose,
+            details={"rows": len(rows)},
+        )
+    return rows
+
+
 def _work_leads(team_id: UUID) -> list[User]:
     return [u for u, role in selectors.team_members(team_id=team_id) if role == Role.WORK_LEAD]
 
@@ -323,6 +481,8 @@ def episode_decline(
 def _sender_url(episode: Episode) -> str:
     if episode.intake_item_id is not None:
         return reverse("intake:item", args=[episode.intake_item_id])
+    if episode.source == Episode.Source.PRINCIPAL_CONTACT:
+        return reverse("support:sent")
     return reverse("support:episode", args=[episode.pk])
 
 
@@ -372,6 +532,67 @@ def member_release(
     _bump(episode)
     _audit(actor, episode, "support.member_released", decision, member=str(user_id))
     return episode
+
+
+@transaction.atomic
+def adult_consent_record(
+    *,
+    actor: Actor,
+    episode_id: UUID,
+    adult_id: UUID,
+    answer: str,
+    proof: consent_services.EvidenceInput,
+    evidence: UploadedFile | None = None,
+) -> ConsentParty:
+    """An adult of a family episode consents for their own part (issue 12, 3; R2.3, R2.6), on
+    the child's consent to the service that names the team, with evidence (a signed form, or
+    who received an oral answer, when and how). The team's staff record it, on the way to the
+    start or while the episode runs; a repeat returns the first answer."""
+    episode, facts = selectors.episode_get_for_update(actor=actor, episode_id=episode_id)
+    decision = enforce(policies.can_record_adult_consent(actor, facts))
+    state = selectors.adult_consents(episode=episode)
+    if adult_id not in {pk for pk, _name, _given in state.adults}:
+        raise EpisodeInvalid(details={"adult": [_("Välj en av familjens vuxna i listan.")]})
+    if state.consent_id is None:
+        raise EpisodeInvalid(
+            details={
+                "adult": [
+                    _(
+                        "Registrera först samtycket till insatsen för barnet, som nämner "
+                        "teamet. De vuxnas samtycke för egen del läggs till på det."
+                    )
+                ]
+            }
+        )
+    consent = Consent.objects.select_for_update(no_key=True).get(pk=state.consent_id)
+    repeat = consent.parties.filter(
+        kind=ConsentParty.Kind.ADULT, guardian_id=adult_id, answer=answer, withdrawn_at__isnull=True
+    ).first()
+    if repeat is not None:
+        return repeat  # the same answer again (double submit, Back and resubmit)
+    try:
+        party = consent_services.adult_party_create(
+            consent=consent, adult_id=adult_id, answer=answer, proof=proof, evidence=evidence
+        )
+    except ConsentInvalid as error:
+        raise EpisodeInvalid(details=error.details) from None
+    details = {
+        "consent": str(consent.pk),
+        "adult": str(adult_id),
+        "answer": party.answer,
+        "evidence": proof.kind,
+    }
+    _audit(actor, episode, "support.adult_consent_recorded", decision, **details)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        event="consent.changed",
+        subject=consent,
+        child_ids=[consent.child_id],
+        grant=decision.grant,
+        details={"party_added": f"adult:{party.answer}:{party.form}", "adult": str(adult_id)},
+    )
+    return party
 
 
 # ---------------------------------------------------------------------------------------------
@@ -572,6 +793,8 @@ def _ended_url(episode: Episode) -> str:
     # The sender's own page of what they sent, never the episode (no content crosses).
     if episode.intake_item_id is not None:
         return reverse("intake:sent_item", args=[episode.intake_item_id])
+    if episode.source == Episode.Source.PRINCIPAL_CONTACT:
+        return reverse("support:sent")
     return ""
 
 
@@ -599,18 +822,7 @@ def episode_read(*, actor: Actor, episode_id: UUID) -> selectors.EpisodePage:
 def caseload_read(*, actor: Actor) -> list[dict[str, Any]]:
     """A member's caseload: one audit entry listing every child shown."""
     enforce(policies.can_view_caseload(actor))
-    with transaction.atomic():
-        rows = selectors.caseload(actor=actor)
-        audit.record(
-            actor=actor,
-            action=AuditAction.SEARCH,
-            event="support.caseload_viewed",
-            object_type="support.episode",
-            child_ids=sorted({str(r["child_id"]) for r in rows}),
-            purpose="caseload",
-            details={"rows": len(rows)},
-        )
-    return rows
+    return _rows_read(actor, selectors.caseload, "support.caseload_viewed", "caseload")
 
 
 def board_read(*, actor: Actor) -> selectors.Board:

@@ -2,7 +2,7 @@
 // (<span data-draft="TOKEN">, templates/includes/draft.html) keeps a copy of what is typed in
 // sessionStorage under its draft token. The token stays the same when the page is shown again
 // (a reload, the language switch, Back after an error page), so the copy is put back into a
-// form the server showed empty. A page that names the token in data-draft-clear (the page
+// form the server showed empty (or marked data-draft-fresh). A page that names the token in data-draft-clear (the page
 // after a receipt) forgets the copy. sessionStorage is this tab's only and ends with it.
 
 const PREFIX = "samverkan-draft:";
@@ -71,7 +71,9 @@ if (store) {
     if (!form || !token) continue;
     const key = PREFIX + token;
     const saved = store.getItem(key);
-    if (saved && isEmpty(form)) {
+    // A form shown empty, or one the server marks as shown fresh (data-draft-fresh: unbound,
+    // with values filled in beforehand), gets back what was typed.
+    if (saved && (isEmpty(form) || "draftFresh" in marker.dataset)) {
       try {
         restore(form, JSON.parse(saved));
       } catch {

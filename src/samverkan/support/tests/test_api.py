@@ -54,3 +54,43 @@ def test_api_caseload_and_board(sw: Any) -> None:
     assert len(caseload.json()) >= 4
     assert board.status_code == 200
     assert len(board.json()["requests"]) >= 3
+
+
+def test_api_releases_a_member_for_the_work_lead_only(sw: Any) -> None:
+    ep = sw.episodes["active"]
+    url = f"/api/support/episodes/{ep.pk}/members/release"
+    body = {"user_id": str(sw.users["team_teacher"].pk)}
+
+    refused = _client(sw.users["team_worker"]).post(url, body, content_type="application/json")
+    done = _client(sw.users["work_lead"]).post(url, body, content_type="application/json")
+
+    assert refused.status_code == 403
+    assert done.status_code == 200
+    assert str(sw.users["team_teacher"].pk) not in {m["user_id"] for m in done.json()["members"]}
+
+
+def test_api_principal_request_once_per_idempotency_key(sw: Any) -> None:
+    from samverkan.intake.models import TeamSchoolContact
+
+    w = sw.world
+    TeamSchoolContact.objects.create(
+        municipality=w.a, team=w.team, school=w.school1, member=sw.users["team_worker"]
+    )
+    body = {"child_id": str(w.child1.pk), "team_id": str(w.team.pk), "note": "Behöver stöd."}
+    client = _client(sw.users["principal"])
+
+    first = client.post(
+        "/api/support/requests", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    again = client.post(
+        "/api/support/requests", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    teacher = _client(sw.users["teacher"]).post(
+        "/api/support/requests", body, content_type="application/json"
+    )
+    listed = client.get("/api/support/requests")
+
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert teacher.status_code == 403
+    assert [r["id"] for r in listed.json()] == [first.json()["id"]]

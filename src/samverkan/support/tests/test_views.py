@@ -218,3 +218,24 @@ def test_who_records_outcomes_on_the_page(sw: Any, user: str, status: int) -> No
     assert response.status_code == status
     recorded = EpisodeOutcome.objects.filter(episode=ep, phase="start").first()
     assert (recorded is not None and recorded.attendance_percent == 81) is (status == 302)
+
+
+def test_the_support_pages_mark_a_protected_child(sw: Any) -> None:
+    """A child with skyddade personuppgifter is marked wherever a support page names them, as
+    the consent and intake pages do: the episode, the board and the member's caseload."""
+    w = sw.world
+    accepted = sw.episodes["accepted"]  # about the protected child, team_worker a member
+    episode(child=w.protected, team=w.team, status=Episode.Status.REQUESTED)
+    marking = "Skyddade personuppgifter"
+
+    page = _client(sw.users["team_worker"]).get(reverse("support:episode", args=[accepted.pk]))
+    board = _client(sw.users["work_lead"]).get(reverse("support:board"))
+    caseload = _client(sw.users["team_worker"]).get(reverse("support:caseload"))
+    unprotected = _client(sw.users["team_worker"]).get(
+        reverse("support:episode", args=[sw.episodes["active"].pk])
+    )
+
+    assert marking in page.content.decode()
+    assert marking in board.content.decode()
+    assert marking in caseload.content.decode()
+    assert marking not in unprotected.content.decode()
