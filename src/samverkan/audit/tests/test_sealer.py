@@ -54,7 +54,11 @@ def test_a_round_leaves_a_chain_with_nothing_pending_unlocked(
     with django_assert_max_num_queries(6) as captured:
         sealer.seal_round()
 
-    assert not [q for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert not [
+        q
+        for q in captured.captured_queries
+        if "FOR UPDATE" in q["sql"] and "head" in q["sql"].split("FROM", 1)[1][:40]
+    ]
 
 
 def test_seal_audit_without_loop_runs_one_round(tenant: Any, checkpoint_dir: Any) -> None:
