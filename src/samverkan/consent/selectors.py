@@ -70,6 +70,17 @@ def rule_overrides(*, municipality_id: UUID, purpose: str) -> tuple[tuple[int, i
     )
 
 
+def _overrides_by_purpose(
+    *, municipality_id: UUID
+) -> dict[str, tuple[tuple[int, int, str, str], ...]]:
+    """The municipality's own consent rules (ConsentRule), per purpose, in one query."""
+    overrides: dict[str, tuple[tuple[int, int, str, str], ...]] = {}
+    for row in ConsentRule.objects.filter(municipality_id=municipality_id).order_by("age_from"):
+        overrides.setdefault(row.purpose, ())
+        overrides[row.purpose] += ((row.age_from, row.age_to, row.guardians, row.child),)
+    return overrides
+
+
 def _status(
     consent: Consent,
     child: Child,
@@ -128,12 +139,7 @@ def consent_views_for_child(
     if not consents:
         return []
     custodians = custodians_of(child=child)
-    overrides: dict[str, tuple[tuple[int, int, str, str], ...]] = {}
-    for row in ConsentRule.objects.filter(municipality_id=child.municipality_id).order_by(
-        "age_from"
-    ):
-        overrides.setdefault(row.purpose, ())
-        overrides[row.purpose] += ((row.age_from, row.age_to, row.guardians, row.child),)
+    overrides = _overrides_by_purpose(municipality_id=child.municipality_id)
     return [
         ConsentView(
             c,
@@ -258,6 +264,11 @@ def consents_waiting(*, actor: Actor) -> list[WaitingConsent]:
     )
     # Every child's custodians in one query, not one per distinct child.
     custodians = custodians_of_children(child_ids={c.child_id for c in consents})
+    # The municipality's own age rules decide a consent's state here as on the child's page.
+    overrides = {
+        municipality_id: _overrides_by_purpose(municipality_id=municipality_id)
+        for municipality_id in {c.municipality_id for c in consents}
+    }
     waiting: list[WaitingConsent] = []
     for consent in consents:
         facts = policies.ConsentFacts(
@@ -270,7 +281,13 @@ def consents_waiting(*, actor: Actor) -> list[WaitingConsent]:
         side = policies.confirmable_side(actor, facts)
         if side is None:
             continue
-        status = _status(consent, consent.child, custodians[consent.child_id], {}, today)
+        status = _status(
+            consent,
+            consent.child,
+            custodians[consent.child_id],
+            overrides[consent.municipality_id],
+            today,
+        )
         if status.state in (rules.State.WITHDRAWN, rules.State.EXPIRED):
             continue
         recorded = next(iter(facts.confirmed_sides), "")

@@ -15,7 +15,13 @@ from samverkan.audit.models import AuditEvent
 from samverkan.children.tests.factories import NoteFactory
 from samverkan.consent import selectors, services
 from samverkan.consent.errors import ConsentInvalid
-from samverkan.consent.models import ConsentConfirmation, ConsentRecipient, RecordRelease
+from samverkan.consent.models import (
+    ConsentConfirmation,
+    ConsentParty,
+    ConsentRecipient,
+    ConsentRule,
+    RecordRelease,
+)
 from samverkan.consent.tests import factories
 from samverkan.consent.tests.test_enforcement import seen
 from samverkan.consent.tests.test_services import parties_for
@@ -424,8 +430,9 @@ def test_the_recorder_must_name_their_own_unit(world: Any) -> None:
 
 
 # The consent ids (1), the consents with their children (1), units, confirmations and parties
-# (3), and every child's custodians at once (1): flat in the number of children.
-WAITING_QUERIES = 6
+# (3), every child's custodians at once (1) and the municipality's own rules (1): flat in the
+# number of children.
+WAITING_QUERIES = 7
 
 
 def test_the_waiting_list_reads_custodians_once_whatever_the_number_of_children(
@@ -448,3 +455,34 @@ def test_the_waiting_list_reads_custodians_once_whatever_the_number_of_children(
 
     assert {r.child.pk for r in rows} == {world.child1.pk, world.child2.pk, world.protected.pk}
     assert all(r.status.state not in ("withdrawn", "expired") for r in rows)
+
+
+def test_the_waiting_list_judges_a_consent_by_the_municipalitys_own_rules(world: Any) -> None:
+    """The waiting list shows the same state and what is missing as the child's consent page,
+    the municipality's own age rules (ConsentRule) included."""
+    actor = actor_of(world.users["team_worker"])
+    consent = _school_recorded(world)
+    # One guardian's answer missing: by the law's defaults the consent waits for it.
+    guardian = consent.parties.filter(kind=ConsentParty.Kind.GUARDIAN).first()
+    assert guardian is not None
+    guardian.delete()
+    [before] = selectors.consents_waiting(actor=actor)
+    # This municipality lets the child's own consent suffice at every age.
+    ConsentRule.objects.create(
+        municipality_id=consent.municipality_id,
+        purpose=consent.purpose,
+        age_from=0,
+        age_to=200,
+        guardians=ConsentRule.Guardians.NOT_NEEDED_IF_CHILD_CONSENTS,
+        child=ConsentRule.ChildPart.CONSENT_SUFFICES,
+    )
+
+    [row] = selectors.consents_waiting(actor=actor)
+    [on_page] = [
+        view
+        for view in selectors.consent_views_for_child(child=consent.child)
+        if view.consent.pk == consent.pk
+    ]
+
+    assert (row.status.state, row.status.missing) != (before.status.state, before.status.missing)
+    assert (row.status.state, row.status.missing) == (on_page.status.state, on_page.status.missing)
