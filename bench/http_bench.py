@@ -24,6 +24,16 @@
    p99, req/s and errors (connect, read, write, timeouts, non-2xx/3xx).
 6. **Saturation**: the same mix closed-loop (no think time) with `--saturation-connections` 100
    for `--saturation-duration` 30 s: the throughput the app sustains, and its latencies.
+   Steps 5 and 6 go through nginx in front of gunicorn, as production runs
+   (`deploy/nginx/samverkan.conf`; `--proxy none` sends them straight to gunicorn). A sync
+   worker reads one connection at a time: without a buffering proxy, a simulated user who
+   opens its connection and then thinks for 1-3 s holds a worker idle that long, which
+   measures the missing proxy, not the pages.
+7. **In process** (`--in-process` requests per page, 0 leaves it out): each page through
+   Django's test client signed in as its role, interleaved request by request with the
+   floor, the accessibility statement (`/tillganglighet/`: base.html, the same middleware,
+   login and navigation, no query of its own) as the same role: p50, p95 and p95 / floor p95.
+   The page budget's second bound is page p95 <= 2 x the floor's p95.
 
 The table goes to stdout, everything to `bench/results/http-<UTC time>.json` (git-ignored).
 """
@@ -58,6 +68,37 @@ DEFAULT_DATABASE = "samverkan_http_bench"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 DEMO_PASSWORD = "samverkan-demo"  # noqa: S105  # samverkan.demo.data.PASSWORD, published
 BUDGET_RATIO = 10.0  # a page must reach 1/10 of the bare Django view's req/s
+FLOOR_RATIO = 2.0  # and, in process, p95 within 2 x the floor's p95
+IN_PROCESS_FLOOR = "/tillganglighet/"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    client_body_temp_path {workdir}/nginx-body;
+    proxy_temp_path {workdir}/nginx-proxy;
+    fastcgi_temp_path {workdir}/nginx-fastcgi;
+    uwsgi_temp_path {workdir}/nginx-uwsgi;
+    scgi_temp_path {workdir}/nginx-scgi;
+    access_log {workdir}/nginx-access.log combined buffer=64k;
+    client_max_body_size 12m;
+    server {{
+        listen 127.0.0.1:{port};
+        # deploy/nginx/samverkan.conf's location, without TLS (plain HTTP on 127.0.0.1).
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Request-ID $request_id;
+            proxy_read_timeout 90s;
+            proxy_redirect off;
+        }}
+    }}
+}}
+"""
 
 # Demo logins (samverkan.demo.data.ROLE_LOGINS) and what they stand for.
 ROLES = {
@@ -305,6 +346,61 @@ def pages_from(t: dict[str, str]) -> list[Page]:
     ]
 
 
+def measure_in_process(spec_file: str) -> None:
+    """In a child process with Django: each page and the floor through the test client,
+    interleaved request by request; JSON on stdout."""
+    import django
+
+    django.setup()
+    import logging
+
+    logging.disable(logging.INFO)  # the audit checkpoint lines
+    from django.test import Client
+
+    from samverkan.access.models import User
+
+    spec = json.loads(Path(spec_file).read_text())
+    requests, warmup = spec["requests"], spec["warmup"]
+    clients: dict[str, Any] = {}
+    for role, username in spec["users"].items():
+        clients[role] = Client()
+        clients[role].force_login(User.objects.get(username=username))
+
+    def timed(client: Any, path: str) -> float:
+        began = time.perf_counter()
+        response = client.get(path)
+        elapsed = (time.perf_counter() - began) * 1000
+        assert response.status_code == 200, (path, response.status_code)
+        return elapsed
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    out: dict[str, Any] = {}
+    for key, role, path in spec["pages"]:
+        client = clients[role]
+        for _ in range(warmup):
+            timed(client, path)
+            timed(client, IN_PROCESS_FLOOR)
+        page: list[float] = []
+        floor: list[float] = []
+        for i in range(requests):
+            if i % 2:  # alternate which goes first
+                floor.append(timed(client, IN_PROCESS_FLOOR))
+                page.append(timed(client, path))
+            else:
+                page.append(timed(client, path))
+                floor.append(timed(client, IN_PROCESS_FLOOR))
+        out[key] = {
+            "p50_ms": pct(page, 0.5),
+            "p95_ms": pct(page, 0.95),
+            "floor_p50_ms": pct(floor, 0.5),
+            "floor_p95_ms": pct(floor, 0.95),
+        }
+    print(json.dumps(out))
+
+
 # --- servers -------------------------------------------------------------------------------
 
 
@@ -339,6 +435,26 @@ def start_server(
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"{app} did not listen within 60 s; see {log}")
+
+
+def start_proxy(upstream: int, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx in front of the app, buffering each request before gunicorn sees it."""
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(workdir=workdir, port=port, upstream=upstream))
+    argv = [NGINX, "-p", str(workdir), "-e", str(workdir / "nginx-error.log"), "-c", str(conf)]
+    handle = (workdir / "nginx.out").open("ab")
+    proc = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, process_group=0)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx ended with {proc.returncode}; see {workdir}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nginx did not listen within 20 s; see {workdir}")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -471,10 +587,23 @@ def main() -> None:
     parser.add_argument("--saturation-connections", type=int, default=100)
     parser.add_argument("--saturation-duration", type=float, default=30.0)
     parser.add_argument("--skip-mixed", action="store_true", help="no mixed load, no saturation")
+    parser.add_argument(
+        "--proxy",
+        choices=("nginx", "none"),
+        default="nginx",
+        help="what the mixed load and saturation go through (default nginx, as production)",
+    )
+    parser.add_argument(
+        "--in-process", type=int, default=150, help="requests per page in process (0: none)"
+    )
+    parser.add_argument("--measure-in-process", default="", help=argparse.SUPPRESS)
     parser.add_argument("--print-targets", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.print_targets:
         print_targets()
+        return
+    if args.measure_in_process:
+        measure_in_process(args.measure_in_process)
         return
 
     started = datetime.datetime.now(datetime.UTC)
@@ -577,13 +706,19 @@ def main() -> None:
         mix = [(p.path, cookie_of(p)) for p in checked if p.server == "app"]
         mixed = saturation = None
         if not args.skip_mixed:
+            if args.proxy == "nginx":
+                servers["proxy"] = start_proxy(servers["app"][1], workdir)
+                base["mix"] = f"http://127.0.0.1:{servers['proxy'][1]}"
+                print(f"through nginx ({NGINX}) in front of gunicorn, as deployed", flush=True)
+            else:
+                base["mix"] = base["app"]
             print(
                 f"mixed load: {args.users} users, 1-3 s think time, {args.mixed_duration:g} s",
                 flush=True,
             )
-            drain(base["app"])
+            drain(base["mix"])
             mixed = wrk(
-                base["app"],
+                base["mix"],
                 mix,
                 connections=args.users,
                 threads=2,
@@ -596,9 +731,9 @@ def main() -> None:
                 f"{args.saturation_duration:g} s",
                 flush=True,
             )
-            drain(base["app"])
+            drain(base["mix"])
             saturation = wrk(
-                base["app"],
+                base["mix"],
                 mix,
                 connections=args.saturation_connections,
                 threads=2,
@@ -611,6 +746,37 @@ def main() -> None:
         for proc, _ in servers.values():
             stop_server(proc)
 
+    in_process: dict[str, Any] = {}
+    app_pages = [p for p in checked if p.server == "app"]
+    if args.in_process and app_pages:
+        print(
+            f"in process: {args.in_process} requests per page, interleaved with the floor "
+            f"({IN_PROCESS_FLOOR})",
+            flush=True,
+        )
+        spec = workdir / "in-process.json"
+        spec.write_text(
+            json.dumps(
+                {
+                    "requests": args.in_process,
+                    "warmup": 10,
+                    "users": {p.role: ROLES[p.role] for p in app_pages},
+                    "pages": [(p.key, p.role, p.path) for p in app_pages],
+                }
+            )
+        )
+        in_process = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--measure-in-process", str(spec)],
+                env=env,
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        load_after = load_average()
+
     rows = []
     for page in pages:
         r = results[page.key]
@@ -618,30 +784,52 @@ def main() -> None:
             rows.append((page.label, None, None, None, None, f"HTTP {r['status']}"))
             continue
         ratio = floor_rps / r["rps"] if r["rps"] else float("inf")
-        verdict = (
-            "floor"
-            if page.server != "app"
-            else ("PASS" if ratio <= BUDGET_RATIO and r["error_total"] == 0 else "FAIL")
-        )
+        inp = in_process.get(page.key)
+        if inp:
+            inp["floor_ratio"] = inp["p95_ms"] / inp["floor_p95_ms"]
+            r["in_process"] = inp
+        if page.server != "app":
+            verdict = "floor"
+        else:
+            http_ok = ratio <= BUDGET_RATIO and r["error_total"] == 0
+            floor_ok = inp is not None and inp["floor_ratio"] <= FLOOR_RATIO
+            verdict = ("http ok" if http_ok else "http FAIL") + (
+                ", p95 ok" if floor_ok else (", p95 FAIL" if inp else "")
+            )
         r["ratio"] = ratio
         r["verdict"] = verdict
-        rows.append((page.label, r["rps"], r["p50_ms"], r["p99_ms"], ratio, verdict))
+        rows.append((page.label, r["rps"], r["p50_ms"], r["p99_ms"], ratio, verdict, inp))
 
     print()
     print(
         f"HTTP: gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
-        f"{args.duration:g} s per page; ratio = bare Django req/s ({floor_rps:.0f}) / page "
-        f"req/s; budget ratio <= {BUDGET_RATIO:g}"
+        f"{args.duration:g} s per page; x bare = bare Django req/s ({floor_rps:.0f}) / page "
+        f"req/s, budget <= {BUDGET_RATIO:g}. In process: p95 ms, and x floor = page p95 / "
+        f"floor p95 ({IN_PROCESS_FLOOR} as the same role), budget <= {FLOOR_RATIO:g}"
     )
-    print(f"  {'page':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7}  budget")
-    for label, rps, p50, p99, ratio, verdict in rows:
+    print(
+        f"  {'page':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} "
+        f"{'in p95':>7} {'floor':>6} {'x floor':>7}  budget"
+    )
+    for label, rps, p50, p99, ratio, verdict, inp in rows:
+        inproc = (
+            f"{inp['p95_ms']:7.1f} {inp['floor_p95_ms']:6.1f} {inp['floor_ratio']:7.2f}"
+            if inp
+            else f"{'-':>7} {'-':>6} {'-':>7}"
+        )
         if rps is None:
-            print(f"  {label:<34} {'-':>8} {'-':>8} {'-':>8} {'-':>7}  {verdict}")
+            print(f"  {label:<34} {'-':>8} {'-':>8} {'-':>8} {'-':>7} {inproc}  {verdict}")
         else:
-            print(f"  {label:<34} {rps:8.1f} {p50:8.1f} {p99:8.1f} {ratio:7.1f}  {verdict}")
-    passed = sum(1 for r in rows if r[5] == "PASS")
-    judged = sum(1 for r in rows if r[5] in ("PASS", "FAIL") or r[5].startswith("HTTP"))
-    print(f"  within budget: {passed} of {judged} pages")
+            print(
+                f"  {label:<34} {rps:8.1f} {p50:8.1f} {p99:8.1f} {ratio:7.1f} {inproc}  {verdict}"
+            )
+    judged = [r for r in rows if r[5] != "floor"]
+    http_passed = sum(1 for r in judged if r[5].startswith("http ok"))
+    p95_passed = sum(1 for r in judged if r[5].endswith("p95 ok"))
+    print(
+        f"  within budget: {http_passed} of {len(judged)} pages over HTTP, "
+        f"{p95_passed} of {len(judged)} in process"
+    )
     for name, m in (("mixed load", mixed), ("saturation", saturation)):
         if m:
             print(
@@ -679,6 +867,7 @@ def main() -> None:
                 "pages": results,
                 "mixed": mixed,
                 "saturation": saturation,
+                "mix_through": args.proxy if not args.skip_mixed else None,
             },
             indent=2,
         )
