@@ -25,7 +25,8 @@
 6. **Saturation**: the same mix closed-loop (no think time) with `--saturation-connections` 100
    for `--saturation-duration` 30 s: the throughput the app sustains, and its latencies.
    Steps 5 and 6 go through nginx in front of gunicorn, as production runs
-   (`deploy/nginx/samverkan.conf`; `--proxy none` sends them straight to gunicorn). A sync
+   (`deploy/nginx/samverkan.conf`; `--proxy none` sends them straight to gunicorn), with as
+   many workers as `samverkan serve` starts by default, 2 x cores + 1 (`--mix-workers`). A sync
    worker reads one connection at a time: without a buffering proxy, a simulated user who
    opens its connection and then thinks for 1-3 s holds a worker idle that long, which
    measures the missing proxy, not the pages.
@@ -594,6 +595,12 @@ def main() -> None:
         help="what the mixed load and saturation go through (default nginx, as production)",
     )
     parser.add_argument(
+        "--mix-workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn workers for the mixed load and saturation (default: as `samverkan serve`)",
+    )
+    parser.add_argument(
         "--in-process", type=int, default=150, help="requests per page in process (0: none)"
     )
     parser.add_argument("--measure-in-process", default="", help=argparse.SUPPRESS)
@@ -706,6 +713,18 @@ def main() -> None:
         mix = [(p.path, cookie_of(p)) for p in checked if p.server == "app"]
         mixed = saturation = None
         if not args.skip_mixed:
+            if args.mix_workers != args.workers:
+                # As deployed: `samverkan serve` starts 2 x cores + 1 workers.
+                stop_server(servers.pop("app")[0])
+                servers["app"] = start_server(
+                    "samverkan.wsgi:application",
+                    env,
+                    args.mix_workers,
+                    workdir / "app-mix.log",
+                    conf=True,
+                )
+                base["app"] = f"http://127.0.0.1:{servers['app'][1]}"
+                print(f"gunicorn restarted with {args.mix_workers} sync workers", flush=True)
             if args.proxy == "nginx":
                 servers["proxy"] = start_proxy(servers["app"][1], workdir)
                 base["mix"] = f"http://127.0.0.1:{servers['proxy'][1]}"
@@ -868,6 +887,7 @@ def main() -> None:
                 "mixed": mixed,
                 "saturation": saturation,
                 "mix_through": args.proxy if not args.skip_mixed else None,
+                "mix_workers": args.mix_workers,
             },
             indent=2,
         )
