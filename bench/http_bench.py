@@ -725,6 +725,17 @@ def main() -> None:
                 )
                 base["app"] = f"http://127.0.0.1:{servers['app'][1]}"
                 print(f"gunicorn restarted with {args.mix_workers} sync workers", flush=True)
+                # Each new worker compiles its templates and URL patterns and opens its
+                # database connection on its first requests: warm them all, untimed.
+                wrk(
+                    base["app"],
+                    mix,
+                    connections=2 * args.mix_workers,
+                    threads=2,
+                    duration=max(8.0, args.warmup),
+                    think=False,
+                    workdir=workdir,
+                )
             if args.proxy == "nginx":
                 servers["proxy"] = start_proxy(servers["app"][1], workdir)
                 base["mix"] = f"http://127.0.0.1:{servers['proxy'][1]}"
