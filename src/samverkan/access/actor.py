@@ -140,32 +140,39 @@ def actor_load(*, user: User, today: datetime.date | None = None) -> Actor | Non
     if user.municipality_id is None:
         return None
     day = today or timezone.localdate()
+    # Plain values, not model instances: this runs on every signed-in request.
     assignments = list(
         RoleAssignment.objects.valid_on(day)
         .filter(user_id=user.pk, municipality_id=user.municipality_id)
         .filter(
             Q(unit__valid_to__isnull=True) | Q(unit__valid_to__gte=day), unit__valid_from__lte=day
         )
-        .select_related("unit", "municipality")
         .order_by("created_at", "pk")
+        .values_list(
+            "role",
+            "unit_id",
+            "unit__name",
+            "unit__kind",
+            "unit__domain",
+            "unit__function",
+            "unit__joint_basis",
+            "unit__path",
+            "municipality__name",
+        )
     )
     grants = tuple(
         Grant(
-            role=a.role,
-            unit_id=a.unit_id,
-            unit_name=a.unit.name,
-            unit_kind=a.unit.kind,
-            unit_domain=a.unit.domain,
-            unit_function=a.unit.function,
-            unit_joint_basis=a.unit.joint_basis,
+            role=role,
+            unit_id=unit_id,
+            unit_name=name,
+            unit_kind=kind,
+            unit_domain=domain,
+            unit_function=function,
+            unit_joint_basis=joint_basis,
         )
-        for a in assignments
+        for role, unit_id, name, kind, domain, function, joint_basis, _path, _tenant in assignments
     )
-    head_paths = [
-        a.unit.path
-        for a in assignments
-        if a.role == Role.UNIT_HEAD and a.unit.domain == "social_services"
-    ]
+    head_paths = [a[7] for a in assignments if a[0] == Role.UNIT_HEAD and a[4] == "social_services"]
     managed: list[tuple[UUID, str]] = []
     if head_paths:
         subtree = Q()
@@ -178,7 +185,7 @@ def actor_load(*, user: User, today: datetime.date | None = None) -> Actor | Non
         )
     intake_ids = {g.unit_id for g in grants if g.role in INTAKE_ROLES}
     intake_ids |= {uid for uid, function in managed if function == Unit.Function.INTAKE}
-    tenant_name = assignments[0].municipality.name if assignments else ""
+    tenant_name = assignments[0][8] if assignments else ""
     if not tenant_name:
         tenant_name = user.municipality.name if user.municipality else ""
     return Actor(

@@ -95,6 +95,19 @@ def database_from_env(default_sqlite: Path) -> dict[str, object]:
         config: dict[str, object] = dict(
             dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         )
+        if config.get("ENGINE") == "django.db.backends.postgresql" and os.environ.get(
+            "SAMVERKAN_DB_SERVER_SIDE_BINDING", "1"
+        ) not in ("0", "false", "no"):
+            # Parameters bound by the server, and statements prepared once a connection has
+            # run them a few times (psycopg's prepare_threshold): PostgreSQL then plans each
+            # page's queries once per connection, not on every request (docs/adr/0005).
+            # A pooler in transaction mode in front of PostgreSQL cannot keep prepared
+            # statements: set SAMVERKAN_DB_SERVER_SIDE_BINDING=0 there.
+            options = config.get("OPTIONS")
+            config["OPTIONS"] = {
+                **(options if isinstance(options, dict) else {}),
+                "server_side_binding": True,
+            }
         return config
     # The embedded database's folder is created on first use, so a fresh data dir just works.
     default_sqlite.parent.mkdir(parents=True, exist_ok=True)
