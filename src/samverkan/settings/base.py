@@ -221,6 +221,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("SAMVERKAN_FROM_EMAIL", "samverkan@localhost
 SAMVERKAN_BASE_URL = os.environ.get("SAMVERKAN_BASE_URL", "")
 # A monitor presenting "Authorization: Bearer <token>" sees /healthz's details; empty: none does.
 SAMVERKAN_HEALTHZ_TOKEN = os.environ.get("SAMVERKAN_HEALTHZ_TOKEN", "")
+# Register lookups by exact identity number a user may make in an hour on the report form
+# (a child at another school; docs/intake.md).
+INTAKE_REGISTER_LOOKUPS_PER_HOUR = int(
+    os.environ.get("SAMVERKAN_INTAKE_REGISTER_LOOKUPS_PER_HOUR", "10")
+)
 # About two schools per social worker in the intake group (R4.3).
 SAMVERKAN_CONTACT_TARGET_SCHOOLS = 2
 
