@@ -150,6 +150,8 @@ LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions: an absolute lifetime of one working day and an idle timeout (IdleTimeoutMiddleware).
+# Django's database sessions; core.sessions only writes the read of every request as SQL once.
+SESSION_ENGINE = "samverkan.core.sessions"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_TIMEOUT = 30 * 60
