@@ -24,8 +24,7 @@ from django.utils.translation import gettext_lazy
 from samverkan.access.actor import Actor
 from samverkan.access.roles import Role
 from samverkan.children.models import Child
-from samverkan.consent import selectors as consent_selectors
-from samverkan.consent.models import Consent, ConsentConfirmation, ConsentParty, ConsentPurpose
+from samverkan.consent.models import ConsentPurpose
 from samverkan.intake import policies as intake_policies
 from samverkan.intake.models import IntakeItem, ItemKind
 from samverkan.support import policies as support_policies
@@ -33,7 +32,7 @@ from samverkan.support.models import Episode, EpisodeMember, EpisodeSubject
 
 from . import policies
 from .models import CoordinatedPlan, PlanMeeting, PlanVersion
-from .selectors import plan_consents
+from .selectors import ConsentRow, consent_rows, plan_consents
 
 LIMIT = 500
 
@@ -89,7 +88,7 @@ _ZERO = UUID(int=0)
 class Context:
     """What several sources share, loaded once."""
 
-    consent_views: list[consent_selectors.ConsentView]
+    consents: list[ConsentRow]
     plan_consents: tuple[policies.PlanConsent, ...]
 
 
@@ -204,41 +203,35 @@ def _item_entries(actor: Actor, child: Child, _context: Context) -> Iterable[Ent
 
 
 def _consent_entries(actor: Actor, child: Child, context: Context) -> Iterable[Entry]:
-    # Everyone who may open the child's page sees its consents (consent.policies). The views
-    # are loaded once for the SIP filter too, with their parties and confirmations prefetched.
-    if not context.consent_views:
+    # Everyone who may open the child's page sees its consents (consent.policies). The rows
+    # are loaded once for the SIP filter too, as plain values.
+    if not context.consents:
         return
     pattern = _url_pattern("consent:detail", child_id=child.pk, consent_id=None)
     registered = _("Samtycke registrerat: %(purpose)s")
     confirmed = _("Samtycke bekräftat av %(unit)s: %(purpose)s")
     withdrawn = _("Samtycke återkallat: %(purpose)s")
     purposes = {k: str(v) for k, v in ConsentPurpose.choices}
-    for view in context.consent_views:
-        consent: Consent = view.consent
-        url = pattern.format(consent.pk)
+    for consent in context.consents:
+        url = pattern.format(consent.consent_id)
         purpose = purposes.get(consent.purpose, consent.purpose)
         yield Entry(
             consent.created_at,
             Kind.CONSENT,
             registered % {"purpose": purpose},
             url,
-            ", ".join(view.units),
+            ", ".join(sorted(name for _pk, _domain, name in consent.units)),
         )
-        confirmation: ConsentConfirmation
-        for confirmation in consent.confirmations.all():
+        for _side, confirmed_at, unit in consent.confirmations:
             yield Entry(
-                confirmation.confirmed_at,
+                confirmed_at,
                 Kind.CONSENT,
-                confirmed % {"unit": confirmation.unit.name, "purpose": purpose},
+                confirmed % {"unit": unit, "purpose": purpose},
                 url,
-                confirmation.unit.name,
+                unit,
             )
-        party: ConsentParty
-        for party in view.parties:
-            if party.withdrawn_at is not None:
-                yield Entry(
-                    party.withdrawn_at, Kind.CONSENT, withdrawn % {"purpose": purpose}, url, ""
-                )
+        for withdrawn_at in consent.withdrawn:
+            yield Entry(withdrawn_at, Kind.CONSENT, withdrawn % {"purpose": purpose}, url, "")
 
 
 def _plan_entries(actor: Actor, child: Child, context: Context) -> Iterable[Entry]:
@@ -416,8 +409,8 @@ SOURCES: tuple[Source, ...] = (_item_entries, _consent_entries, _plan_entries, _
 
 def chronology(*, actor: Actor, child: Child, kinds: frozenset[str] = frozenset()) -> list[Entry]:
     """The child's entries the actor may see, oldest first; only `kinds` when given."""
-    views = consent_selectors.consent_views_for_child(child=child)
-    context = Context(views, plan_consents(child=child, views=views))
+    consents = consent_rows(child=child)
+    context = Context(consents, plan_consents(child=child, rows=consents))
     entries = [
         entry
         for source in SOURCES

@@ -13,7 +13,16 @@ from django.utils import timezone
 from samverkan.access.actor import Actor
 from samverkan.access.models import RoleAssignment, User
 from samverkan.children.models import Child
+from samverkan.consent import rules as consent_rules
 from samverkan.consent import selectors as consent_selectors
+from samverkan.consent.models import (
+    Consent,
+    ConsentConfirmation,
+    ConsentParty,
+    ConsentPurpose,
+    ConsentRecipient,
+    ConsentRule,
+)
 from samverkan.core.errors import NotFound
 from samverkan.organisations.models import Unit
 
@@ -32,26 +41,135 @@ PARTICIPANT_KINDS = (
 )
 
 
+@dataclass(frozen=True)
+class ConsentRow:
+    """A consent of the child in plain values, as the SIP pages and the chronology read it:
+    its state today (consent.rules), the units it names, who confirmed it and its recipients."""
+
+    consent_id: UUID
+    child_id: UUID
+    purpose: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    created_at: datetime.datetime
+    status: consent_rules.ConsentStatus
+    units: tuple[tuple[UUID, str, str], ...]  # id, domain, name
+    confirmations: tuple[tuple[str, datetime.datetime, str], ...]  # side, when, unit name
+    recipients: frozenset[tuple[UUID, str]]  # unit id, role
+    withdrawn: tuple[datetime.datetime, ...]  # when a party withdrew
+
+    @property
+    def purpose_label(self) -> str:
+        return str(dict(ConsentPurpose.choices).get(self.purpose, self.purpose))
+
+    @property
+    def state_label(self) -> str:
+        return consent_rules.STATE_LABELS[self.status.state]
+
+
+def consent_rows(*, child: Child, today: datetime.date | None = None) -> list[ConsentRow]:
+    """Every consent of the child, newest first (as consent.selectors lists them), in values
+    queries: no model instances, no prefetch machinery."""
+    day = today or timezone.localdate()
+    consents = list(
+        Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
+        .order_by("-valid_to", "-created_at", "pk")
+        .values_list("pk", "purpose", "valid_from", "valid_to", "created_at")[:200]
+    )
+    if not consents:
+        return []
+    ids = [row[0] for row in consents]
+    parties: dict[UUID, list[tuple[str, UUID | None, str, datetime.datetime | None]]] = {
+        pk: [] for pk in ids
+    }
+    for consent_id, *party in (
+        ConsentParty.objects.filter(consent_id__in=ids)
+        .order_by("kind", "created_at", "pk")
+        .values_list("consent_id", "kind", "guardian_id", "answer", "withdrawn_at")
+    ):
+        parties[consent_id].append(tuple(party))  # type: ignore[arg-type]
+    units: dict[UUID, list[tuple[UUID, str, str]]] = {pk: [] for pk in ids}
+    for consent_id, *unit in (
+        Consent.units.through.objects.filter(consent_id__in=ids)
+        .order_by()
+        .values_list("consent_id", "unit_id", "unit__domain", "unit__name")
+    ):
+        units[consent_id].append(tuple(unit))  # type: ignore[arg-type]
+    confirmations: dict[UUID, list[tuple[str, datetime.datetime, str]]] = {pk: [] for pk in ids}
+    for consent_id, *confirmation in (
+        ConsentConfirmation.objects.filter(consent_id__in=ids)
+        .order_by()
+        .values_list("consent_id", "side", "confirmed_at", "unit__name")
+    ):
+        confirmations[consent_id].append(tuple(confirmation))  # type: ignore[arg-type]
+    recipients: dict[UUID, set[tuple[UUID, str]]] = {pk: set() for pk in ids}
+    for consent_id, unit_id, role in (
+        ConsentRecipient.objects.filter(consent_id__in=ids)
+        .order_by()
+        .values_list("consent_id", "unit_id", "role")
+    ):
+        recipients[consent_id].add((unit_id, role))
+    custodians = consent_selectors.custodians_of(child=child)
+    overrides: dict[str, tuple[tuple[int, int, str, str], ...]] = {}
+    for purpose, *rule in (
+        ConsentRule.objects.filter(municipality_id=child.municipality_id)
+        .order_by("age_from")
+        .values_list("purpose", "age_from", "age_to", "guardians", "child")
+    ):
+        overrides[purpose] = (*overrides.get(purpose, ()), tuple(rule))  # type: ignore[arg-type]
+    rows = []
+    for pk, purpose, valid_from, valid_to, created_at in consents:
+        status = consent_rules.evaluate(
+            valid_from=valid_from,
+            valid_to=valid_to,
+            parties=tuple(
+                consent_rules.PartyFact(kind, guardian_id, answer, withdrawn_at is not None)
+                for kind, guardian_id, answer, withdrawn_at in parties[pk]
+            ),
+            custodians=custodians,
+            birth_date=child.birth_date,
+            purpose=purpose,
+            today=day,
+            overrides=overrides.get(purpose, ()),
+        )
+        rows.append(
+            ConsentRow(
+                pk,
+                child.pk,
+                purpose,
+                valid_from,
+                valid_to,
+                created_at,
+                status,
+                tuple(units[pk]),
+                tuple(confirmations[pk]),
+                frozenset(recipients[pk]),
+                tuple(at for *_party, at in parties[pk] if at is not None),
+            )
+        )
+    return rows
+
+
 def plan_consents(
-    *, child: Child, views: list[consent_selectors.ConsentView] | None = None
+    *, child: Child, rows: list[ConsentRow] | None = None
 ) -> tuple[policies.PlanConsent, ...]:
     """The child's consents as SIP facts (in force or not: the policy decides)."""
-    if views is None:
-        views = consent_selectors.consent_views_for_child(child=child)
+    if rows is None:
+        rows = consent_rows(child=child)
     return tuple(
         policies.PlanConsent(
-            consent_id=v.consent.pk,
-            child_id=v.consent.child_id,
-            in_force=v.status.in_force,
-            purpose=v.consent.purpose,
-            unit_ids=frozenset(u.pk for u in v.consent.units.all()),
-            named_sides=frozenset(u.domain for u in v.consent.units.all()),
-            confirmed_sides=frozenset(c.side for c in v.consent.confirmations.all()),
-            recipients=frozenset((r.unit_id, r.role) for r in v.consent.recipients.all()),
-            label=f"{v.consent.get_purpose_display()} {v.consent.valid_from:%Y-%m-%d}–"
-            f"{v.consent.valid_to:%Y-%m-%d} ({v.state_label})",
+            consent_id=row.consent_id,
+            child_id=row.child_id,
+            in_force=row.status.in_force,
+            purpose=row.purpose,
+            unit_ids=frozenset(pk for pk, _domain, _name in row.units),
+            named_sides=frozenset(domain for _pk, domain, _name in row.units),
+            confirmed_sides=frozenset(side for side, _at, _unit in row.confirmations),
+            recipients=row.recipients,
+            label=f"{row.purpose_label} {row.valid_from:%Y-%m-%d}–"
+            f"{row.valid_to:%Y-%m-%d} ({row.state_label})",
         )
-        for v in views
+        for row in rows
     )
 
 
