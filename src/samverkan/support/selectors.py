@@ -6,7 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from samverkan.access.actor import Actor
 from samverkan.access.models import RoleAssignment, User
@@ -22,6 +24,7 @@ from . import policies, rules
 from .models import Episode, EpisodeMember, EpisodeOutcome, EpisodeSubject, EpisodeType
 
 PAGE_SIZE = 50
+_ZERO = UUID(int=0)
 DUE_WITHIN_DAYS = 14
 
 
@@ -145,8 +148,17 @@ CASELOAD_FIELDS = (
 
 
 def _rows(qs: QuerySet[Episode], today: datetime.date) -> list[dict[str, Any]]:
-    """Rows ready for the template: past-limit and due flags computed once here."""
+    """Rows ready for the template: past-limit and due flags, the link, the planned end and
+    the status tag computed once here, so the page does no per-row tag or filter work."""
     due = today + datetime.timedelta(days=DUE_WITHIN_DAYS)
+    url = reverse("support:episode", args=[_ZERO]).replace(str(_ZERO), "{}")
+    past_limit = ("red", _("Över tidsgränsen"))
+    is_due = ("yellow", _("Slutar snart"))
+    states = {
+        Episode.Status.REQUESTED: ("", _("Förfrågan")),
+        Episode.Status.ACCEPTED: ("", _("Antagen, inte startad")),
+    }
+    running = ("", _("Pågår"))
     rows = []
     for row in qs.values(*CASELOAD_FIELDS):
         end = row["planned_end_on"]
@@ -158,6 +170,15 @@ def _rows(qs: QuerySet[Episode], today: datetime.date) -> list[dict[str, Any]]:
         )
         row["child_name"] = f"{row['child__given_name']} {row['child__family_name']}"
         row["child_protected"] = row["child__protection_marking"] != ProtectionMarking.NONE
+        row["url"] = url.format(row["id"])
+        row["end"] = end.strftime("%Y-%m-%d") if end is not None else "–"
+        row["tag"], row["state"] = (
+            past_limit
+            if row["past_limit"]
+            else is_due
+            if row["is_due"]
+            else states.get(row["status"], running)
+        )
         rows.append(row)
     return rows
 
