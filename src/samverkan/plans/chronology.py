@@ -35,6 +35,7 @@ from .models import CoordinatedPlan, PlanMeeting, PlanVersion
 from .selectors import ConsentRow, consent_rows, plan_consents
 
 LIMIT = 500
+PARTICIPANTS = 20  # a SIP's participating organisations, at most (services.MAX_ROWS)
 
 
 class Kind:
@@ -235,15 +236,40 @@ def _consent_entries(actor: Actor, child: Child, context: Context) -> Iterable[E
 
 
 def _plan_entries(actor: Actor, child: Child, context: Context) -> Iterable[Entry]:
-    """The SIPs the actor reads, their agreed versions and meetings: three queries of values."""
-    plans = {
-        pk: (created_at, unit)
-        for pk, created_at, unit in CoordinatedPlan.objects.filter(
-            policies.plans_visible_to(actor, context.plan_consents), child_id=child.pk
-        )
+    """The SIPs the actor reads, their agreed versions and meetings: three queries of values.
+    The child's plans come with their participating units in one query (no subquery per
+    consent), each decided by the SIP's pure policy, the twin of plans_visible_to."""
+    found: dict[UUID, tuple[datetime.datetime, str, UUID | None, UUID | None]] = {}
+    units: dict[UUID, set[UUID | None]] = {}
+    for pk, created_at, unit, created_by_id, consent_id, unit_id in (
+        CoordinatedPlan.objects.filter(municipality_id=actor.tenant_id, child_id=child.pk)
         .order_by("created_at", "pk")
-        .values_list("pk", "created_at", "owner_unit__name")[:LIMIT]
-    }
+        .values_list(
+            "pk",
+            "created_at",
+            "owner_unit__name",
+            "created_by_id",
+            "consent_id",
+            "participants__unit_id",
+        )[: LIMIT * PARTICIPANTS]
+    ):
+        found.setdefault(pk, (created_at, unit, created_by_id, consent_id))
+        units.setdefault(pk, set()).add(unit_id)
+    plans = {}
+    for pk, (called_at, caller_unit, caller_id, basis_id) in found.items():
+        # What can_view_plan decides on (the named persons and the lead are for writing).
+        facts = policies.PlanFacts(
+            plan_id=pk,
+            municipality_id=actor.tenant_id,
+            child_id=child.pk,
+            created_by_id=caller_id,
+            consent_id=basis_id,
+            participant_unit_ids=frozenset(u for u in units[pk] if u is not None),
+            person_ids=frozenset(),
+            lead_person_ids=frozenset(),
+        )
+        if policies.can_view_plan(actor, facts, context.plan_consents):
+            plans[pk] = (called_at, caller_unit)
     if not plans:
         return
     detail = _url_pattern("plans:detail", plan_id=None)
