@@ -4,10 +4,10 @@ the number of goals, interventions or versions (STYLE P3)."""
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
@@ -27,7 +27,7 @@ from samverkan.core.errors import NotFound
 from samverkan.organisations.models import Unit
 
 from . import policies
-from .models import CoordinatedPlan, PlanIntervention, PlanParticipant, PlanVersion
+from .models import CoordinatedPlan, PlanGoal, PlanIntervention, PlanParticipant, PlanVersion
 
 PLAN_LIMIT = 50
 # The kinds of unit that take part in a SIP: schools, social services' units and teams, and
@@ -227,13 +227,62 @@ def _plans(*, all_contents: bool = True) -> QuerySet[CoordinatedPlan]:
     )
 
 
+class InterventionRow(NamedTuple):
+    """An intervention of the current version as the plan's page shows it, formatted once."""
+
+    text: str
+    responsible: str  # person, organisation
+    period: str
+    follow_up_on: str
+
+
+@dataclass(frozen=True)
+class VersionContents:
+    """The goals and interventions of one version, in plain values (the plan's page)."""
+
+    goals: tuple[str, ...]
+    interventions: tuple[InterventionRow, ...]
+
+
+def version_contents(*, version_id: UUID) -> VersionContents:
+    """One version's goals and interventions, in position order: two queries of values."""
+    goals = tuple(
+        PlanGoal.objects.filter(version_id=version_id)
+        .order_by("position")
+        .values_list("text", flat=True)
+    )
+    interventions = tuple(
+        InterventionRow(
+            text,
+            f"{person}, {unit}",
+            f"{start_on:%Y-%m-%d} – {until_on:%Y-%m-%d}",
+            f"{follow_up_on:%Y-%m-%d}",
+        )
+        for text, person, unit, start_on, until_on, follow_up_on in (
+            PlanIntervention.objects.filter(version_id=version_id)
+            .order_by("position")
+            .values_list(
+                "text",
+                "responsible_person",
+                "responsible_unit__name",
+                "start_on",
+                "until_on",
+                "follow_up_on",
+            )
+        )
+    )
+    return VersionContents(goals, interventions)
+
+
 @dataclass(frozen=True)
 class PlanContext:
-    """One plan as its page needs it: the plan, its facts and the consents decided on."""
+    """One plan as its page needs it: the plan, its facts and the consents decided on; for the
+    plan's page the current version's contents in plain values."""
 
     plan: CoordinatedPlan
     facts: policies.PlanFacts
     consents: tuple[policies.PlanConsent, ...]
+    contents: VersionContents | None = None
 
     @property
     def versions(self) -> list[PlanVersion]:
@@ -255,8 +304,9 @@ class PlanContext:
 
 def plan_get_visible(*, actor: Actor, plan_id: UUID, all_contents: bool = True) -> PlanContext:
     """The plan if the actor may read it; NotFound otherwise, as if it did not exist. With
-    all_contents=False only the current version's goals and interventions are loaded (the
-    plan's page shows that one; a plan of many versions stays as cheap as one of one)."""
+    all_contents=False no version's goals and interventions are prefetched: the current
+    version's come in `contents` as plain values (the plan's page shows that one; a plan of
+    many versions stays as cheap as one of one)."""
     plan = (
         _plans(all_contents=all_contents)
         .filter(pk=plan_id, municipality_id=actor.tenant_id)
@@ -264,13 +314,12 @@ def plan_get_visible(*, actor: Actor, plan_id: UUID, all_contents: bool = True) 
     )
     if plan is None:
         raise NotFound
-    if not all_contents:
-        prefetch_related_objects([_current(plan)], *_contents())
     consents = plan_consents(child=plan.child)
-    context = PlanContext(plan, plan_facts(plan=plan), consents)
-    if not policies.can_view_plan(actor, context.facts, consents):
+    facts = plan_facts(plan=plan)
+    if not policies.can_view_plan(actor, facts, consents):
         raise NotFound
-    return context
+    contents = None if all_contents else version_contents(version_id=_current(plan).pk)
+    return PlanContext(plan, facts, consents, contents)
 
 
 def plan_get_for_update(*, actor: Actor, plan_id: UUID) -> PlanContext:
