@@ -310,6 +310,8 @@ def _day(day: datetime.date, *, end: bool = False) -> datetime.datetime:
 def _episode_entries(actor: Actor, child: Child, _context: Context) -> Iterable[Entry]:
     """Support episodes about the child (a family episode lists each of its children): one
     query for the episodes, one for their members; each row decided by support's policy."""
+    if not support_policies.sees_episodes(actor):
+        return
     about_child = Exists(
         EpisodeSubject.objects.filter(episode_id=OuterRef("pk"), child_id=child.pk)
     )
