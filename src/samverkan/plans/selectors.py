@@ -307,10 +307,14 @@ def plan_get_visible(*, actor: Actor, plan_id: UUID, all_contents: bool = True) 
     all_contents=False no version's goals and interventions are prefetched: the current
     version's come in `contents` as plain values (the plan's page shows that one; a plan of
     many versions stays as cheap as one of one)."""
-    plan = (
-        _plans(all_contents=all_contents)
-        .filter(pk=plan_id, municipality_id=actor.tenant_id)
-        .first()
+    # One row by its key: no ordering to resolve.
+    plan = next(
+        iter(
+            _plans(all_contents=all_contents)
+            .filter(pk=plan_id, municipality_id=actor.tenant_id)
+            .order_by()[:1]
+        ),
+        None,
     )
     if plan is None:
         raise NotFound
