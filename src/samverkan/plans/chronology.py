@@ -24,8 +24,7 @@ from django.utils.translation import gettext_lazy
 from samverkan.access.actor import Actor
 from samverkan.access.roles import Role
 from samverkan.children.models import Child
-from samverkan.consent import selectors as consent_selectors
-from samverkan.consent.models import Consent, ConsentConfirmation, ConsentParty, ConsentPurpose
+from samverkan.consent.models import ConsentPurpose
 from samverkan.intake import policies as intake_policies
 from samverkan.intake.models import IntakeItem, ItemKind
 from samverkan.support import policies as support_policies
@@ -33,9 +32,10 @@ from samverkan.support.models import Episode, EpisodeMember, EpisodeSubject
 
 from . import policies
 from .models import CoordinatedPlan, PlanMeeting, PlanVersion
-from .selectors import plan_consents
+from .selectors import ConsentRow, consent_rows, plan_consents
 
 LIMIT = 500
+PARTICIPANTS = 20  # a SIP's participating organisations, at most (services.MAX_ROWS)
 
 
 class Kind:
@@ -89,7 +89,7 @@ _ZERO = UUID(int=0)
 class Context:
     """What several sources share, loaded once."""
 
-    consent_views: list[consent_selectors.ConsentView]
+    consents: list[ConsentRow]
     plan_consents: tuple[policies.PlanConsent, ...]
 
 
@@ -204,53 +204,72 @@ def _item_entries(actor: Actor, child: Child, _context: Context) -> Iterable[Ent
 
 
 def _consent_entries(actor: Actor, child: Child, context: Context) -> Iterable[Entry]:
-    # Everyone who may open the child's page sees its consents (consent.policies). The views
-    # are loaded once for the SIP filter too, with their parties and confirmations prefetched.
-    if not context.consent_views:
+    # Everyone who may open the child's page sees its consents (consent.policies). The rows
+    # are loaded once for the SIP filter too, as plain values.
+    if not context.consents:
         return
     pattern = _url_pattern("consent:detail", child_id=child.pk, consent_id=None)
     registered = _("Samtycke registrerat: %(purpose)s")
     confirmed = _("Samtycke bekräftat av %(unit)s: %(purpose)s")
     withdrawn = _("Samtycke återkallat: %(purpose)s")
     purposes = {k: str(v) for k, v in ConsentPurpose.choices}
-    for view in context.consent_views:
-        consent: Consent = view.consent
-        url = pattern.format(consent.pk)
+    for consent in context.consents:
+        url = pattern.format(consent.consent_id)
         purpose = purposes.get(consent.purpose, consent.purpose)
         yield Entry(
             consent.created_at,
             Kind.CONSENT,
             registered % {"purpose": purpose},
             url,
-            ", ".join(view.units),
+            ", ".join(sorted(name for _pk, _domain, name in consent.units)),
         )
-        confirmation: ConsentConfirmation
-        for confirmation in consent.confirmations.all():
+        for _side, confirmed_at, unit in consent.confirmations:
             yield Entry(
-                confirmation.confirmed_at,
+                confirmed_at,
                 Kind.CONSENT,
-                confirmed % {"unit": confirmation.unit.name, "purpose": purpose},
+                confirmed % {"unit": unit, "purpose": purpose},
                 url,
-                confirmation.unit.name,
+                unit,
             )
-        party: ConsentParty
-        for party in view.parties:
-            if party.withdrawn_at is not None:
-                yield Entry(
-                    party.withdrawn_at, Kind.CONSENT, withdrawn % {"purpose": purpose}, url, ""
-                )
+        for withdrawn_at in consent.withdrawn:
+            yield Entry(withdrawn_at, Kind.CONSENT, withdrawn % {"purpose": purpose}, url, "")
 
 
 def _plan_entries(actor: Actor, child: Child, context: Context) -> Iterable[Entry]:
-    """The SIPs the actor reads, their agreed versions and meetings: three queries of values."""
-    plans = {
-        pk: (created_at, unit)
-        for pk, created_at, unit in CoordinatedPlan.objects.filter(
-            policies.plans_visible_to(actor, context.plan_consents), child_id=child.pk
-        )
+    """The SIPs the actor reads, their agreed versions and meetings: three queries of values.
+    The child's plans come with their participating units in one query (no subquery per
+    consent), each decided by the SIP's pure policy, the twin of plans_visible_to."""
+    found: dict[UUID, tuple[datetime.datetime, str, UUID | None, UUID | None]] = {}
+    units: dict[UUID, set[UUID | None]] = {}
+    for pk, created_at, unit, created_by_id, consent_id, unit_id in (
+        CoordinatedPlan.objects.filter(municipality_id=actor.tenant_id, child_id=child.pk)
         .order_by("created_at", "pk")
-        .values_list("pk", "created_at", "owner_unit__name")[:LIMIT]
-    }
+        .values_list(
+            "pk",
+            "created_at",
+            "owner_unit__name",
+            "created_by_id",
+            "consent_id",
+            "participants__unit_id",
+        )[: LIMIT * PARTICIPANTS]
+    ):
+        found.setdefault(pk, (created_at, unit, created_by_id, consent_id))
+        units.setdefault(pk, set()).add(unit_id)
+    plans = {}
+    for pk, (called_at, caller_unit, caller_id, basis_id) in found.items():
+        # What can_view_plan decides on (the named persons and the lead are for writing).
+        facts = policies.PlanFacts(
+            plan_id=pk,
+            municipality_id=actor.tenant_id,
+            child_id=child.pk,
+            created_by_id=caller_id,
+            consent_id=basis_id,
+            participant_unit_ids=frozenset(u for u in units[pk] if u is not None),
+            person_ids=frozenset(),
+            lead_person_ids=frozenset(),
+        )
+        if policies.can_view_plan(actor, facts, context.plan_consents):
+            plans[pk] = (called_at, caller_unit)
     if not plans:
         return
     detail = _url_pattern("plans:detail", plan_id=None)
@@ -291,6 +310,8 @@ def _day(day: datetime.date, *, end: bool = False) -> datetime.datetime:
 def _episode_entries(actor: Actor, child: Child, _context: Context) -> Iterable[Entry]:
     """Support episodes about the child (a family episode lists each of its children): one
     query for the episodes, one for their members; each row decided by support's policy."""
+    if not support_policies.sees_episodes(actor):
+        return
     about_child = Exists(
         EpisodeSubject.objects.filter(episode_id=OuterRef("pk"), child_id=child.pk)
     )
@@ -416,8 +437,8 @@ SOURCES: tuple[Source, ...] = (_item_entries, _consent_entries, _plan_entries, _
 
 def chronology(*, actor: Actor, child: Child, kinds: frozenset[str] = frozenset()) -> list[Entry]:
     """The child's entries the actor may see, oldest first; only `kinds` when given."""
-    views = consent_selectors.consent_views_for_child(child=child)
-    context = Context(views, plan_consents(child=child, views=views))
+    consents = consent_rows(child=child)
+    context = Context(consents, plan_consents(child=child, rows=consents))
     entries = [
         entry
         for source in SOURCES

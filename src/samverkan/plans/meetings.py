@@ -386,4 +386,8 @@ def download_fetch(*, token: str, code: str) -> tuple[CoordinatedPlan, bytes]:
 
 def sendings_of(*, plan: CoordinatedPlan) -> list[PlanSending]:
     """What was sent to whom and when (shown on the plan page)."""
-    return list(plan.sendings.select_related("participant__unit").order_by("-sent_at", "pk")[:100])
+    return list(
+        PlanSending.objects.filter(plan_id=plan.pk)
+        .only("id", "plan_id", "kind", "email", "contents", "sent_at")
+        .order_by("-sent_at", "pk")[:100]
+    )

@@ -4,21 +4,30 @@ the number of goals, interventions or versions (STYLE P3)."""
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
 from samverkan.access.models import RoleAssignment, User
 from samverkan.children.models import Child
+from samverkan.consent import rules as consent_rules
 from samverkan.consent import selectors as consent_selectors
+from samverkan.consent.models import (
+    Consent,
+    ConsentConfirmation,
+    ConsentParty,
+    ConsentPurpose,
+    ConsentRecipient,
+    ConsentRule,
+)
 from samverkan.core.errors import NotFound
 from samverkan.organisations.models import Unit
 
 from . import policies
-from .models import CoordinatedPlan, PlanIntervention, PlanParticipant, PlanVersion
+from .models import CoordinatedPlan, PlanGoal, PlanIntervention, PlanParticipant, PlanVersion
 
 PLAN_LIMIT = 50
 # The kinds of unit that take part in a SIP: schools, social services' units and teams, and
@@ -32,26 +41,135 @@ PARTICIPANT_KINDS = (
 )
 
 
+@dataclass(frozen=True)
+class ConsentRow:
+    """A consent of the child in plain values, as the SIP pages and the chronology read it:
+    its state today (consent.rules), the units it names, who confirmed it and its recipients."""
+
+    consent_id: UUID
+    child_id: UUID
+    purpose: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    created_at: datetime.datetime
+    status: consent_rules.ConsentStatus
+    units: tuple[tuple[UUID, str, str], ...]  # id, domain, name
+    confirmations: tuple[tuple[str, datetime.datetime, str], ...]  # side, when, unit name
+    recipients: frozenset[tuple[UUID, str]]  # unit id, role
+    withdrawn: tuple[datetime.datetime, ...]  # when a party withdrew
+
+    @property
+    def purpose_label(self) -> str:
+        return str(dict(ConsentPurpose.choices).get(self.purpose, self.purpose))
+
+    @property
+    def state_label(self) -> str:
+        return consent_rules.STATE_LABELS[self.status.state]
+
+
+def consent_rows(*, child: Child, today: datetime.date | None = None) -> list[ConsentRow]:
+    """Every consent of the child, newest first (as consent.selectors lists them), in values
+    queries: no model instances, no prefetch machinery."""
+    day = today or timezone.localdate()
+    consents = list(
+        Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
+        .order_by("-valid_to", "-created_at", "pk")
+        .values_list("pk", "purpose", "valid_from", "valid_to", "created_at")[:200]
+    )
+    if not consents:
+        return []
+    ids = [row[0] for row in consents]
+    parties: dict[UUID, list[tuple[str, UUID | None, str, datetime.datetime | None]]] = {
+        pk: [] for pk in ids
+    }
+    for consent_id, *party in (
+        ConsentParty.objects.filter(consent_id__in=ids)
+        .order_by("kind", "created_at", "pk")
+        .values_list("consent_id", "kind", "guardian_id", "answer", "withdrawn_at")
+    ):
+        parties[consent_id].append(tuple(party))  # type: ignore[arg-type]
+    units: dict[UUID, list[tuple[UUID, str, str]]] = {pk: [] for pk in ids}
+    for consent_id, *unit in (
+        Consent.units.through.objects.filter(consent_id__in=ids)
+        .order_by()
+        .values_list("consent_id", "unit_id", "unit__domain", "unit__name")
+    ):
+        units[consent_id].append(tuple(unit))  # type: ignore[arg-type]
+    confirmations: dict[UUID, list[tuple[str, datetime.datetime, str]]] = {pk: [] for pk in ids}
+    for consent_id, *confirmation in (
+        ConsentConfirmation.objects.filter(consent_id__in=ids)
+        .order_by()
+        .values_list("consent_id", "side", "confirmed_at", "unit__name")
+    ):
+        confirmations[consent_id].append(tuple(confirmation))  # type: ignore[arg-type]
+    recipients: dict[UUID, set[tuple[UUID, str]]] = {pk: set() for pk in ids}
+    for consent_id, unit_id, role in (
+        ConsentRecipient.objects.filter(consent_id__in=ids)
+        .order_by()
+        .values_list("consent_id", "unit_id", "role")
+    ):
+        recipients[consent_id].add((unit_id, role))
+    custodians = consent_selectors.custodians_of(child=child)
+    overrides: dict[str, tuple[tuple[int, int, str, str], ...]] = {}
+    for purpose, *rule in (
+        ConsentRule.objects.filter(municipality_id=child.municipality_id)
+        .order_by("age_from")
+        .values_list("purpose", "age_from", "age_to", "guardians", "child")
+    ):
+        overrides[purpose] = (*overrides.get(purpose, ()), tuple(rule))  # type: ignore[arg-type]
+    rows = []
+    for pk, purpose, valid_from, valid_to, created_at in consents:
+        status = consent_rules.evaluate(
+            valid_from=valid_from,
+            valid_to=valid_to,
+            parties=tuple(
+                consent_rules.PartyFact(kind, guardian_id, answer, withdrawn_at is not None)
+                for kind, guardian_id, answer, withdrawn_at in parties[pk]
+            ),
+            custodians=custodians,
+            birth_date=child.birth_date,
+            purpose=purpose,
+            today=day,
+            overrides=overrides.get(purpose, ()),
+        )
+        rows.append(
+            ConsentRow(
+                pk,
+                child.pk,
+                purpose,
+                valid_from,
+                valid_to,
+                created_at,
+                status,
+                tuple(units[pk]),
+                tuple(confirmations[pk]),
+                frozenset(recipients[pk]),
+                tuple(at for *_party, at in parties[pk] if at is not None),
+            )
+        )
+    return rows
+
+
 def plan_consents(
-    *, child: Child, views: list[consent_selectors.ConsentView] | None = None
+    *, child: Child, rows: list[ConsentRow] | None = None
 ) -> tuple[policies.PlanConsent, ...]:
     """The child's consents as SIP facts (in force or not: the policy decides)."""
-    if views is None:
-        views = consent_selectors.consent_views_for_child(child=child)
+    if rows is None:
+        rows = consent_rows(child=child)
     return tuple(
         policies.PlanConsent(
-            consent_id=v.consent.pk,
-            child_id=v.consent.child_id,
-            in_force=v.status.in_force,
-            purpose=v.consent.purpose,
-            unit_ids=frozenset(u.pk for u in v.consent.units.all()),
-            named_sides=frozenset(u.domain for u in v.consent.units.all()),
-            confirmed_sides=frozenset(c.side for c in v.consent.confirmations.all()),
-            recipients=frozenset((r.unit_id, r.role) for r in v.consent.recipients.all()),
-            label=f"{v.consent.get_purpose_display()} {v.consent.valid_from:%Y-%m-%d}–"
-            f"{v.consent.valid_to:%Y-%m-%d} ({v.state_label})",
+            consent_id=row.consent_id,
+            child_id=row.child_id,
+            in_force=row.status.in_force,
+            purpose=row.purpose,
+            unit_ids=frozenset(pk for pk, _domain, _name in row.units),
+            named_sides=frozenset(domain for _pk, domain, _name in row.units),
+            confirmed_sides=frozenset(side for side, _at, _unit in row.confirmations),
+            recipients=row.recipients,
+            label=f"{row.purpose_label} {row.valid_from:%Y-%m-%d}–"
+            f"{row.valid_to:%Y-%m-%d} ({row.state_label})",
         )
-        for v in views
+        for row in rows
     )
 
 
@@ -109,13 +227,62 @@ def _plans(*, all_contents: bool = True) -> QuerySet[CoordinatedPlan]:
     )
 
 
+class InterventionRow(NamedTuple):
+    """An intervention of the current version as the plan's page shows it, formatted once."""
+
+    text: str
+    responsible: str  # person, organisation
+    period: str
+    follow_up_on: str
+
+
+@dataclass(frozen=True)
+class VersionContents:
+    """The goals and interventions of one version, in plain values (the plan's page)."""
+
+    goals: tuple[str, ...]
+    interventions: tuple[InterventionRow, ...]
+
+
+def version_contents(*, version_id: UUID) -> VersionContents:
+    """One version's goals and interventions, in position order: two queries of values."""
+    goals = tuple(
+        PlanGoal.objects.filter(version_id=version_id)
+        .order_by("position")
+        .values_list("text", flat=True)
+    )
+    interventions = tuple(
+        InterventionRow(
+            text,
+            f"{person}, {unit}",
+            f"{start_on:%Y-%m-%d} – {until_on:%Y-%m-%d}",
+            f"{follow_up_on:%Y-%m-%d}",
+        )
+        for text, person, unit, start_on, until_on, follow_up_on in (
+            PlanIntervention.objects.filter(version_id=version_id)
+            .order_by("position")
+            .values_list(
+                "text",
+                "responsible_person",
+                "responsible_unit__name",
+                "start_on",
+                "until_on",
+                "follow_up_on",
+            )
+        )
+    )
+    return VersionContents(goals, interventions)
+
+
 @dataclass(frozen=True)
 class PlanContext:
-    """One plan as its page needs it: the plan, its facts and the consents decided on."""
+    """One plan as its page needs it: the plan, its facts and the consents decided on; for the
+    plan's page the current version's contents in plain values."""
 
     plan: CoordinatedPlan
     facts: policies.PlanFacts
     consents: tuple[policies.PlanConsent, ...]
+    contents: VersionContents | None = None
 
     @property
     def versions(self) -> list[PlanVersion]:
@@ -137,22 +304,26 @@ class PlanContext:
 
 def plan_get_visible(*, actor: Actor, plan_id: UUID, all_contents: bool = True) -> PlanContext:
     """The plan if the actor may read it; NotFound otherwise, as if it did not exist. With
-    all_contents=False only the current version's goals and interventions are loaded (the
-    plan's page shows that one; a plan of many versions stays as cheap as one of one)."""
-    plan = (
-        _plans(all_contents=all_contents)
-        .filter(pk=plan_id, municipality_id=actor.tenant_id)
-        .first()
+    all_contents=False no version's goals and interventions are prefetched: the current
+    version's come in `contents` as plain values (the plan's page shows that one; a plan of
+    many versions stays as cheap as one of one)."""
+    # One row by its key: no ordering to resolve.
+    plan = next(
+        iter(
+            _plans(all_contents=all_contents)
+            .filter(pk=plan_id, municipality_id=actor.tenant_id)
+            .order_by()[:1]
+        ),
+        None,
     )
     if plan is None:
         raise NotFound
-    if not all_contents:
-        prefetch_related_objects([_current(plan)], *_contents())
     consents = plan_consents(child=plan.child)
-    context = PlanContext(plan, plan_facts(plan=plan), consents)
-    if not policies.can_view_plan(actor, context.facts, consents):
+    facts = plan_facts(plan=plan)
+    if not policies.can_view_plan(actor, facts, consents):
         raise NotFound
-    return context
+    contents = None if all_contents else version_contents(version_id=_current(plan).pk)
+    return PlanContext(plan, facts, consents, contents)
 
 
 def plan_get_for_update(*, actor: Actor, plan_id: UUID) -> PlanContext:

@@ -160,12 +160,14 @@ def _detail(
         "agree_form": agree_form,
         "link_form": link_form,
         "meeting_form": meeting_form or MeetingForm(),
-        "meetings": list(plan.meetings.order_by("starts_at", "pk")[:50]),
-        "sendings": meetings.sendings_of(plan=plan),
+        # Meetings, sendings and links are for those who write the plan (the page shows them
+        # to no one else): no queries or drafts for the others.
+        "meetings": list(plan.meetings.order_by("starts_at", "pk")[:50]) if can_edit else [],
+        "sendings": meetings.sendings_of(plan=plan) if can_edit else [],
         "outside": [
             (p, LinkForm(draft=drafts.draft_start(request, "plan_link", p.pk)))
             for p in plan.participants.all()
-            if p.is_outside and p.person_email
+            if can_edit and p.is_outside and p.person_email
         ],
         "conflict": conflict,
         "link_code": link_code,

@@ -124,6 +124,16 @@ def episode_endings_told_to(actor: Actor) -> Q:
     )
 
 
+def sees_episodes(actor: Actor) -> bool:
+    """Whether episodes_visible_to or episode_endings_told_to can match any episode: a list
+    (the chronology) need not ask the database for what no one shows this actor."""
+    return (
+        bool(actor.social_unit_ids)
+        or actor.grant_for(TEAM_ROLES) is not None
+        or bool(_leader_school_ids(actor))
+    )
+
+
 def can_decide_request(actor: Actor, episode: EpisodeFacts) -> Decision:
     """Accept or decline a request: the team's work lead (R0.7), while it is a request."""
     if episode.municipality_id != actor.tenant_id:

@@ -6,7 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from samverkan.access.actor import Actor
 from samverkan.access.models import RoleAssignment, User
@@ -22,6 +24,7 @@ from . import policies, rules
 from .models import Episode, EpisodeMember, EpisodeOutcome, EpisodeSubject, EpisodeType
 
 PAGE_SIZE = 50
+_ZERO = UUID(int=0)
 DUE_WITHIN_DAYS = 14
 
 
@@ -48,15 +51,21 @@ def _visible(actor: Actor) -> QuerySet[Episode]:
     return Episode.objects.filter(policies.episodes_visible_to(actor))
 
 
-def episode_get(*, actor: Actor, episode_id: UUID) -> tuple[Episode, policies.EpisodeFacts]:
-    """The episode if the actor may see it; NotFound otherwise, as if it did not exist."""
+def _episode_row(*, actor: Actor, episode_id: UUID) -> Episode:
     episode = (
         Episode.objects.filter(pk=episode_id, municipality_id=actor.tenant_id)
         .select_related("episode_type", "child", "owner_unit", "referring_school")
+        .order_by()
         .first()
     )
     if episode is None:
         raise NotFound
+    return episode
+
+
+def episode_get(*, actor: Actor, episode_id: UUID) -> tuple[Episode, policies.EpisodeFacts]:
+    """The episode if the actor may see it; NotFound otherwise, as if it did not exist."""
+    episode = _episode_row(actor=actor, episode_id=episode_id)
     facts = episode_facts(episode)
     if not policies.can_view_episode(actor, facts):
         raise NotFound
@@ -92,8 +101,23 @@ class EpisodePage:
 
 
 def episode_page(*, actor: Actor, episode_id: UUID) -> EpisodePage:
-    """Everything the episode page shows (five queries whatever the number of members)."""
-    episode, facts = episode_get(actor=actor, episode_id=episode_id)
+    """Everything the episode page shows (four queries whatever the number of members): the
+    active members, with their users, are the facts the policy decides on as well."""
+    episode = _episode_row(actor=actor, episode_id=episode_id)
+    members = tuple(
+        EpisodeMember.objects.filter(episode_id=episode.pk, ended_at__isnull=True)
+        .select_related("user")
+        .order_by("-is_lead", "created_at", "pk")
+    )
+    facts = policies.EpisodeFacts(
+        episode.pk,
+        episode.municipality_id,
+        episode.owner_unit_id,
+        episode.status,
+        frozenset(m.user_id for m in members),
+    )
+    if not policies.can_view_episode(actor, facts):
+        raise NotFound
     subjects = tuple(
         EpisodeSubject.objects.filter(episode_id=episode.pk)
         .select_related("child", "adult")
@@ -109,11 +133,6 @@ def episode_page(*, actor: Actor, episode_id: UUID) -> EpisodePage:
             "adult__family_name",
         )
         .order_by("created_at", "pk")
-    )
-    members = tuple(
-        EpisodeMember.objects.filter(episode_id=episode.pk, ended_at__isnull=True)
-        .select_related("user")
-        .order_by("-is_lead", "created_at", "pk")
     )
     outcomes = {o.phase: o for o in EpisodeOutcome.objects.filter(episode_id=episode.pk)}
     today = timezone.localdate()
@@ -145,8 +164,17 @@ CASELOAD_FIELDS = (
 
 
 def _rows(qs: QuerySet[Episode], today: datetime.date) -> list[dict[str, Any]]:
-    """Rows ready for the template: past-limit and due flags computed once here."""
+    """Rows ready for the template: past-limit and due flags, the link, the planned end and
+    the status tag computed once here, so the page does no per-row tag or filter work."""
     due = today + datetime.timedelta(days=DUE_WITHIN_DAYS)
+    url = reverse("support:episode", args=[_ZERO]).replace(str(_ZERO), "{}")
+    past_limit = ("red", _("Över tidsgränsen"))
+    is_due = ("yellow", _("Slutar snart"))
+    states = {
+        Episode.Status.REQUESTED: ("", _("Förfrågan")),
+        Episode.Status.ACCEPTED: ("", _("Antagen, inte startad")),
+    }
+    running = ("", _("Pågår"))
     rows = []
     for row in qs.values(*CASELOAD_FIELDS):
         end = row["planned_end_on"]
@@ -158,6 +186,15 @@ def _rows(qs: QuerySet[Episode], today: datetime.date) -> list[dict[str, Any]]:
         )
         row["child_name"] = f"{row['child__given_name']} {row['child__family_name']}"
         row["child_protected"] = row["child__protection_marking"] != ProtectionMarking.NONE
+        row["url"] = url.format(row["id"])
+        row["end"] = end.strftime("%Y-%m-%d") if end is not None else "–"
+        row["tag"], row["state"] = (
+            past_limit
+            if row["past_limit"]
+            else is_due
+            if row["is_due"]
+            else states.get(row["status"], running)
+        )
         rows.append(row)
     return rows
 

@@ -62,40 +62,50 @@ def _forms(
     page: selectors.EpisodePage,
     page_adults: selectors.AdultConsents,
     bound: ActionForm | None,
+    shown: frozenset[str],
 ) -> dict[str, Any]:
-    """The step forms the page offers, each with its draft (core.drafts), the bound one in
-    place of its blank twin."""
+    """The step forms the page shows (`shown`), each with its draft (core.drafts), the bound
+    one in place of its blank twin. A step the actor may not take gets no form, no draft and
+    none of the queries its choices need."""
     episode = page.episode
     initial = {"version": episode.version}
-    staff = selectors.team_members(team_id=episode.owner_unit_id)
-    draft = {p: drafts.draft_start(request, _draft_name(p), episode.pk) for p in FORM_PREFIXES}
-    forms: dict[str, Any] = {
-        "accept": AcceptForm(
+    staff = (
+        selectors.team_members(team_id=episode.owner_unit_id)
+        if shown & {"accept", "assign"}
+        else []
+    )
+
+    def draft(prefix: str) -> drafts.Draft:
+        return drafts.draft_start(request, _draft_name(prefix), episode.pk)
+
+    builders: dict[str, Callable[[], ActionForm]] = {
+        "accept": lambda: AcceptForm(
             initial={**initial, "episode_type": str(episode.episode_type_id)},
             types=list(selectors.episode_types(municipality_id=episode.municipality_id)),
             staff=staff,
-            draft=draft["accept"],
+            draft=draft("accept"),
         ),
-        "decline": DeclineForm(initial=initial, draft=draft["decline"]),
-        "assign": AssignForm(
+        "decline": lambda: DeclineForm(initial=initial, draft=draft("decline")),
+        "assign": lambda: AssignForm(
             initial=initial,
             staff=[(u, r) for u, r in staff if u.pk not in page.facts.member_user_ids],
-            draft=draft["assign"],
+            draft=draft("assign"),
         ),
-        "release": ReleaseForm(
+        "release": lambda: ReleaseForm(
             initial=initial,
             members=[(m.user, m.role) for m in page.members],
-            draft=draft["release"],
+            draft=draft("release"),
         ),
-        "start": StartForm(initial=initial, draft=draft["start"]),
-        "end": EndForm(initial=initial, draft=draft["end"]),
-        "outcome": OutcomeForm(
-            initial={**initial, **_outcome_initial(page)}, draft=draft["outcome"]
+        "start": lambda: StartForm(initial=initial, draft=draft("start")),
+        "end": lambda: EndForm(initial=initial, draft=draft("end")),
+        "outcome": lambda: OutcomeForm(
+            initial={**initial, **_outcome_initial(page)}, draft=draft("outcome")
         ),
-        "adult": AdultConsentForm(
-            initial=initial, adults=page_adults.missing, draft=draft["adult"]
+        "adult": lambda: AdultConsentForm(
+            initial=initial, adults=page_adults.missing, draft=draft("adult")
         ),
     }
+    forms: dict[str, Any] = {p: builders[p]() for p in FORM_PREFIXES if p in shown}
     if bound is not None and bound.prefix is not None:
         forms[bound.prefix] = bound
     return forms
@@ -137,18 +147,38 @@ def _page(
         if can_record_adult_consent
         else selectors.AdultConsents(None, ())
     )
+    can = {
+        "decide": policies.can_decide_request(actor, facts).allowed,
+        "assign": policies.can_assign_members(actor, facts).allowed,
+        "start": policies.can_start_episode(actor, facts).allowed,
+        "end": policies.can_end_episode(actor, facts).allowed,
+        "record_outcome": policies.can_record_outcome(actor, facts).allowed,
+        "record_adult_consent": can_record_adult_consent and bool(adults.adults),
+    }
+    shown = frozenset(
+        prefix
+        for prefix, allowed in (
+            ("accept", can["decide"]),
+            ("decline", can["decide"]),
+            ("assign", can["assign"]),
+            ("release", can["assign"] and len(page.members) > 1),
+            ("adult", can["record_adult_consent"]),
+            ("start", can["start"]),
+            ("outcome", can["record_outcome"]),
+            ("end", can["end"]),
+        )
+        if allowed
+    )
+    forms = _forms(request, page, adults, bound, shown)
     context = {
         "page": page,
         "episode": page.episode,
-        "forms": _forms(request, page, adults, bound),
+        "forms": forms,
+        # The error summaries: only a bound form has errors to sum up.
+        "error_forms": [form for form in forms.values() if form.errors],
         "adults": adults,
-        "can_record_adult_consent": can_record_adult_consent and bool(adults.adults),
         "conflict": conflict,
-        "can_decide": policies.can_decide_request(actor, facts).allowed,
-        "can_assign": policies.can_assign_members(actor, facts).allowed,
-        "can_start": policies.can_start_episode(actor, facts).allowed,
-        "can_end": policies.can_end_episode(actor, facts).allowed,
-        "can_record_outcome": policies.can_record_outcome(actor, facts).allowed,
+        **{f"can_{name}": allowed for name, allowed in can.items()},
         "Status": Episode.Status,
     }
     return render(request, "support/episode.html", context, status=status)

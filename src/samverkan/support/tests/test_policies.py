@@ -85,6 +85,17 @@ def test_decision_and_filter_agree_for_every_user_and_episode(sw: Any) -> None:
     assert disagreements == []
 
 
+def test_an_actor_who_sees_no_episode_is_told_so_without_a_query(sw: Any) -> None:
+    blind = [user for user, u in sw.users.items() if not policies.sees_episodes(actor_of(u))]
+    for user in blind:
+        actor = actor_of(sw.users[user])
+        matching = Episode.objects.filter(
+            policies.episodes_visible_to(actor) | policies.episode_endings_told_to(actor)
+        )
+        assert not matching.exists(), user
+    assert "teacher" in blind
+
+
 # Rows: user, action, episode, expected, why.
 ACTION_MATRIX = [
     # Accept / decline: the team's work lead, on a request only (R0.7).

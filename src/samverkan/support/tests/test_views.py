@@ -164,7 +164,7 @@ def _many(sw: Any, n: int = 3) -> None:
 # Pinned query counts (STYLE: loading the actor counts too). Session, user and actor: 3.
 CASELOAD_QUERIES = 11
 BOARD_QUERIES = 13
-EPISODE_QUERIES = 17
+EPISODE_QUERIES = 14
 
 
 def test_caseload_page_query_count(sw: Any, django_assert_num_queries: Any) -> None:
