@@ -13,7 +13,7 @@ from django.utils import timezone
 from samverkan.access.actor import Actor
 from samverkan.access.roles import HEALTH_CARE_ROLES
 from samverkan.consent import selectors as consent_selectors
-from samverkan.consent.rules import ActiveConsent
+from samverkan.consent.rules import ActiveConsent, Custodian
 from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory
 from samverkan.support import selectors as support_selectors
@@ -187,24 +187,37 @@ def child_overview(
     protected = child.is_protected
     guardianships = (
         Guardianship.objects.filter(child_id=child.pk)
-        .select_related("guardian")
         # The default ordering's "child" would join the child table to sort rows of one child.
         .order_by("guardian__family_name", "guardian__given_name", "guardian__id")
     )
-    guardians = tuple(
-        GuardianView(
-            name=f"{g.guardian.given_name} {g.guardian.family_name}",
-            has_custody=g.has_custody,
-            phone="" if protected else g.guardian.phone,
-            email="" if protected else g.guardian.email,
-            address=""
-            if protected
-            else ", ".join(
-                p for p in (g.guardian.street_address, g.guardian.postal_code, g.guardian.city) if p
-            ),
+    guardians: list[GuardianView] = []
+    # The custodians the consents' state is judged against (consent.selectors.custodians_of),
+    # taken from the same rows.
+    custodians: list[Custodian] = []
+    for g in guardianships.values_list(
+        "guardian_id",
+        "guardian__given_name",
+        "guardian__family_name",
+        "has_custody",
+        "guardian__phone",
+        "guardian__email",
+        "guardian__street_address",
+        "guardian__postal_code",
+        "guardian__city",
+    ):
+        guardian_id, given, family, has_custody, phone, email, *address_parts = g
+        name = f"{given} {family}"
+        guardians.append(
+            GuardianView(
+                name=name,
+                has_custody=has_custody,
+                phone="" if protected else phone,
+                email="" if protected else email,
+                address="" if protected else ", ".join(p for p in address_parts if p),
+            )
         )
-        for g in guardianships
-    )
+        if has_custody:
+            custodians.append(Custodian(guardian_id, name))
     address = (
         ""
         if protected
@@ -215,7 +228,7 @@ def child_overview(
         # Former schools could reveal where a family with a protected address used to live.
         enrolments_qs = enrolments_qs.filter(school_id__in=relation.current_school_ids)
     enrolments = tuple(enrolments_qs.select_related("school").order_by("-valid_from")[:20])
-    consents = consent_selectors.consent_views_for_child(child=child)
+    consents = consent_selectors.consent_views_for_child(child=child, custodians=tuple(custodians))
     context = consent_context(child=child, relation=relation, views=consents)
     notes = tuple(
         Note.objects.filter(policies.notes_visible_to(actor, context), child_id=child.pk)
@@ -254,7 +267,7 @@ def child_overview(
         relation=relation,
         child=child,
         address=address,
-        guardians=guardians,
+        guardians=tuple(guardians),
         enrolments=enrolments,
         notes=notes,
         note_targets=tuple(policies.note_targets(actor, relation)),

@@ -26,6 +26,13 @@ from .models import (
     RecordRelease,
 )
 
+STATE_TAG_CLASSES = {
+    rules.State.ACTIVE: "govuk-tag--green",
+    rules.State.PENDING: "govuk-tag--yellow",
+    rules.State.WITHDRAWN: "govuk-tag--red",
+    rules.State.NOT_YET_VALID: "govuk-tag--blue",
+}
+
 
 @dataclass(frozen=True)
 class ConsentView:
@@ -33,10 +40,18 @@ class ConsentView:
     status: rules.ConsentStatus
     parties: tuple[ConsentParty, ...]
     units: tuple[str, ...]
+    # The child's custodians the state was judged against (the consent page offers the ones
+    # who have not answered), so a page need not ask for them again.
+    custodians: tuple[rules.Custodian, ...] = ()
 
     @property
     def state_label(self) -> str:
         return rules.STATE_LABELS[self.status.state]
+
+    @property
+    def tag_class(self) -> str:
+        """The colour of the state's tag (consent/partials/_state_tag.html)."""
+        return STATE_TAG_CLASSES.get(self.status.state, "govuk-tag--grey")
 
 
 def custodians_of(*, child: Child) -> tuple[rules.Custodian, ...]:
@@ -74,11 +89,14 @@ def _overrides_by_purpose(
     *, municipality_id: UUID
 ) -> dict[str, tuple[tuple[int, int, str, str], ...]]:
     """The municipality's own consent rules (ConsentRule), per purpose, in one query."""
-    overrides: dict[str, tuple[tuple[int, int, str, str], ...]] = {}
-    for row in ConsentRule.objects.filter(municipality_id=municipality_id).order_by("age_from"):
-        overrides.setdefault(row.purpose, ())
-        overrides[row.purpose] += ((row.age_from, row.age_to, row.guardians, row.child),)
-    return overrides
+    rows: dict[str, list[tuple[int, int, str, str]]] = {}
+    for purpose, age_from, age_to, guardians, child_part in (
+        ConsentRule.objects.filter(municipality_id=municipality_id)
+        .order_by("age_from")
+        .values_list("purpose", "age_from", "age_to", "guardians", "child")
+    ):
+        rows.setdefault(purpose, []).append((age_from, age_to, guardians, child_part))
+    return {purpose: tuple(rules_) for purpose, rules_ in rows.items()}
 
 
 def _status(
@@ -104,41 +122,52 @@ def _status(
     )
 
 
+# The related rows of a child's consents. Each orders within one consent as the model's default
+# ordering does, but without it: that ordering starts with "consent", which would join the
+# consent table again only to sort rows that are grouped per consent anyway.
+_PARTIES = (
+    # Names only: a guardian's contact details never reach the consent pages.
+    ConsentParty.objects.select_related("guardian")
+    .only(
+        *[f.name for f in ConsentParty._meta.concrete_fields],
+        "guardian__id",
+        "guardian__given_name",
+        "guardian__family_name",
+    )
+    .order_by("kind", "created_at")
+)
+_UNITS = Unit.objects.only("id", "name", "kind", "domain").order_by("name", "id")
+_CONFIRMATIONS = ConsentConfirmation.objects.select_related("unit", "confirmed_by").order_by("side")
+_RECIPIENTS = (
+    ConsentRecipient.objects.select_related("unit")
+    .only("id", "consent_id", "role", "unit__id", "unit__name", "unit__kind")
+    .order_by("unit__name", "unit__id", "role")
+)
+
+
 def consent_views_for_child(
-    *, child: Child, today: datetime.date | None = None
+    *,
+    child: Child,
+    today: datetime.date | None = None,
+    custodians: tuple[rules.Custodian, ...] | None = None,
 ) -> list[ConsentView]:
-    """Every consent of the child, newest first, with its state and what is missing."""
+    """Every consent of the child, newest first, with its state and what is missing.
+    `custodians`: the child's custodians when the caller has them already (custodians_of)."""
     day = today or timezone.localdate()
     consents = list(
         Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
         .prefetch_related(
-            # Names only: a guardian's contact details never reach the consent pages.
-            Prefetch(
-                "parties",
-                queryset=ConsentParty.objects.select_related("guardian").only(
-                    *[f.name for f in ConsentParty._meta.concrete_fields],
-                    "guardian__id",
-                    "guardian__given_name",
-                    "guardian__family_name",
-                ),
-            ),
-            Prefetch("units", queryset=Unit.objects.only("id", "name", "kind", "domain")),
-            Prefetch(
-                "confirmations",
-                queryset=ConsentConfirmation.objects.select_related("unit", "confirmed_by"),
-            ),
-            Prefetch(
-                "recipients",
-                queryset=ConsentRecipient.objects.select_related("unit").only(
-                    "id", "consent_id", "role", "unit__id", "unit__name", "unit__kind"
-                ),
-            ),
+            Prefetch("parties", queryset=_PARTIES.all()),
+            Prefetch("units", queryset=_UNITS.all()),
+            Prefetch("confirmations", queryset=_CONFIRMATIONS.all()),
+            Prefetch("recipients", queryset=_RECIPIENTS.all()),
         )
         .order_by("-valid_to", "-created_at", "pk")[:200]
     )
     if not consents:
         return []
-    custodians = custodians_of(child=child)
+    if custodians is None:
+        custodians = custodians_of(child=child)
     overrides = _overrides_by_purpose(municipality_id=child.municipality_id)
     return [
         ConsentView(
@@ -146,6 +175,7 @@ def consent_views_for_child(
             _status(c, child, custodians, overrides, day),
             tuple(c.parties.all()),
             tuple(sorted(u.name for u in c.units.all())),
+            custodians,
         )
         for c in consents
     ]

@@ -292,9 +292,9 @@ def test_the_note_shared_under_is_the_consent_relied_on(world: Any) -> None:
     assert notes[world.notes["school"].pk].shared_under is None
 
 
-# The overview's queries: guardians, enrolments, consents with their parties and units,
-# custodians, municipal rules, notes. Pinned so a per-consent query shows up.
-OVERVIEW_QUERIES = 11  # + confirmations, recipients, releases
+# The overview's queries: guardians (the custodians among them), enrolments, consents with
+# their parties and units, municipal rules, notes. Pinned so a per-consent query shows up.
+OVERVIEW_QUERIES = 10  # + confirmations, recipients, releases
 
 
 @pytest.mark.parametrize("consents", [1, 20])
