@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -16,12 +16,13 @@ from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.rules import ActiveConsent, Custodian
 from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory
+from samverkan.organisations.models import SCHOOL_TYPE_CHOICES
 from samverkan.support import selectors as support_selectors
 from samverkan.support.models import Episode, EpisodeSubject
 
 from . import policies
 from .identity import HYPHENS, InvalidIdentityNumber, parse_identity_number
-from .models import Child, Enrolment, Guardianship, Note
+from .models import Child, Enrolment, Guardianship, Note, grade_display
 from .search import FTS_ROWS, FTS_TABLE, TRIGRAM_MIN, fts_match, search_words
 
 SEARCH_LIMIT = 50
@@ -52,9 +53,21 @@ def child_query_parse(text: str) -> ChildQuery:
     return ChildQuery(text)
 
 
+@dataclass(frozen=True)
+class SchoolLine:
+    """A search hit's current school as the results table prints it."""
+
+    school: str
+    grade: str  # school type and grade, e.g. "Grundskola 5"
+
+
+NO_SCHOOL = SchoolLine("", "")
+_SCHOOL_TYPES = dict(SCHOOL_TYPE_CHOICES)
+
+
 def child_search(*, actor: Actor, query: ChildQuery) -> list[Child]:
-    """Children visible to the actor matching the query, at most SEARCH_LIMIT, with their
-    current enrolment and school in the same two queries whatever the number of hits."""
+    """Children visible to the actor matching the query, at most SEARCH_LIMIT, each with its
+    current school (`school_line`), in the same two queries whatever the number of hits."""
     if not query.text or query.error:
         return []
     qs: QuerySet[Child] = Child.objects.filter(policies.children_visible_to(actor))
@@ -62,18 +75,28 @@ def child_search(*, actor: Actor, query: ChildQuery) -> list[Child]:
         qs = qs.filter(identity_number=query.identity_digits)
     else:
         qs = _name_matches(qs, search_words(query.text))
+    children = list(
+        qs.order_by(Collate("sort_key", BYTE_ORDER[connection.vendor]), "pk")[:SEARCH_LIMIT]
+    )
+    if not children:
+        return children
     today = timezone.localdate()
-    current = (
-        Enrolment.objects.filter(valid_from__lte=today)
+    lines: dict[UUID, SchoolLine] = {}
+    # The newest current enrolment of each child, its school by name: plain values, no rows.
+    for child_id, school, school_type, grade in (
+        Enrolment.objects.filter(child_id__in=[c.pk for c in children], valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .select_related("school")
         .order_by("-valid_from")
-    )
-    return list(
-        qs.order_by(Collate("sort_key", BYTE_ORDER[connection.vendor]), "pk").prefetch_related(
-            Prefetch("enrolments", queryset=current, to_attr="current_enrolments")
-        )[:SEARCH_LIMIT]
-    )
+        .values_list("child_id", "school__name", "school_type", "grade")
+    ):
+        if child_id not in lines:
+            lines[child_id] = SchoolLine(
+                school,
+                f"{_SCHOOL_TYPES.get(school_type, school_type)} {grade_display(grade)}",
+            )
+    for child in children:
+        child.school_line = lines.get(child.pk, NO_SCHOOL)  # type: ignore[attr-defined]
+    return children
 
 
 def _name_matches(qs: QuerySet[Child], words: list[str]) -> QuerySet[Child]:

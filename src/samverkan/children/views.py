@@ -1,10 +1,13 @@
 """Child search, the child's overview and adding a note. Thin: parse, call, render."""
 
+import uuid
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -15,6 +18,7 @@ from samverkan.support import policies as support_policies
 
 from . import policies, services
 from .forms import ChildSearchForm, NoteForm
+from .models import Child
 
 
 @require_GET
@@ -23,10 +27,39 @@ def child_search(request: HttpRequest) -> HttpResponse:
     form = ChildSearchForm(request.GET)
     text = form.data.get("q", "")[:100] if form.is_valid() or "q" in form.data else ""
     query, results = services.child_search(actor=request.actor, text=text)  # type: ignore[attr-defined]
-    context = {"form": form, "query": query, "results": results}
+    context = {"form": form, "query": query, "results": _search_rows(results)}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "children/child_search.html#results", context)
     return render(request, "children/child_search.html", context)
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """One hit as the results table prints it (plain strings; the template escapes them)."""
+
+    url: str
+    name: str
+    is_protected: bool
+    identity_number: str
+    school: str
+    grade: str
+
+
+def _search_rows(children: list[Child]) -> list[SearchRow]:
+    # One reverse() for the page: every child's link differs only by its id.
+    stub = uuid.UUID(int=0)
+    url = reverse("children:detail", args=[stub]).replace(str(stub), "{}")
+    return [
+        SearchRow(
+            url.format(child.pk),
+            f"{child.family_name}, {child.given_name}",
+            child.is_protected,
+            child.masked_identity_number,
+            child.school_line.school,  # type: ignore[attr-defined]
+            child.school_line.grade,  # type: ignore[attr-defined]
+        )
+        for child in children
+    ]
 
 
 def _note_form(request: HttpRequest, overview: object, data: object = None) -> NoteForm:
