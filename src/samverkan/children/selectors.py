@@ -135,7 +135,11 @@ def child_relation(*, child: Child) -> policies.ChildRelation:
 
 def child_get_visible(*, actor: Actor, child_id: UUID) -> tuple[Child, policies.ChildRelation]:
     """The child if the actor may see it; NotFound otherwise, exactly as if it did not exist."""
-    child = Child.objects.filter(pk=child_id, municipality_id=actor.tenant_id).first()
+    # No order: one row by primary key (first() would sort by the model's name ordering).
+    child = next(
+        iter(Child.objects.filter(pk=child_id, municipality_id=actor.tenant_id).order_by()[:1]),
+        None,
+    )
     if child is None:
         raise NotFound
     relation = child_relation(child=child)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from samverkan.access.decisions import policy
 from samverkan.consent import policies as consent_policies
+from samverkan.consent.selectors import ConsentView
 from samverkan.core.errors import InvalidInput
 from samverkan.support import policies as support_policies
 
@@ -62,6 +63,38 @@ def _search_rows(children: list[Child]) -> list[SearchRow]:
     ]
 
 
+@dataclass(frozen=True)
+class ConsentRow:
+    """One of the child's consents as the overview's table prints it."""
+
+    url: str
+    purpose: str
+    state_label: str
+    tag_class: str
+    missing: tuple[str, ...]
+    period: str
+    units: str
+
+
+def _consent_rows(child_id: UUID, views: tuple[ConsentView, ...]) -> list[ConsentRow]:
+    if not views:
+        return []
+    stub = uuid.UUID(int=0)
+    url = reverse("consent:detail", args=[child_id, stub]).replace(str(stub), "{}")
+    return [
+        ConsentRow(
+            url.format(cv.consent.pk),
+            cv.consent.get_purpose_display(),
+            cv.state_label,
+            cv.tag_class,
+            cv.status.missing,
+            f"{cv.consent.valid_from:%Y-%m-%d} – {cv.consent.valid_to:%Y-%m-%d}",
+            ", ".join(cv.units),
+        )
+        for cv in views
+    ]
+
+
 def _note_form(request: HttpRequest, overview: object, data: object = None) -> NoteForm:
     ov = overview
     unit_names = {str(e.school_id): e.school.name for e in ov.enrolments}  # type: ignore[attr-defined]
@@ -99,6 +132,7 @@ def child_detail(request: HttpRequest, child_id: UUID) -> HttpResponse:
             status = 400
     context = {
         "ov": overview,
+        "consent_rows": _consent_rows(overview.child.pk, overview.consents),
         "form": form,
         "can_record_consent": bool(consent_policies.can_record_consent(actor, overview.relation)),
         # R2.8: the principal of the pupil's school contacts a team's school-responsible member.
