@@ -174,7 +174,7 @@ class ChildOverview:
     # The relation the page was opened under, so the view can ask further policies without
     # querying again (e.g. whether to offer "Registrera samtycke").
     relation: policies.ChildRelation
-    consents: tuple[consent_selectors.ConsentView, ...] = ()
+    consents: tuple[consent_selectors.ConsentSummary, ...] = ()
     # Consents in force that a health-care record may be released under (PDL; principle 8).
     release_consents: tuple[ActiveConsent, ...] = ()
 
@@ -197,11 +197,14 @@ def consent_context(
     child: Child,
     relation: policies.ChildRelation,
     views: list[consent_selectors.ConsentView] | None = None,
+    active: tuple[ActiveConsent, ...] | None = None,
 ) -> policies.ConsentContext:
-    """The consents in force for the child, with the health-care records released under them."""
-    if views is None:
-        views = consent_selectors.consent_views_for_child(child=child)
-    active = consent_selectors.active_consents(views=views)
+    """The consents in force for the child, with the health-care records released under them.
+    `active`: the consents in force when the caller has them already."""
+    if active is None:
+        if views is None:
+            views = consent_selectors.consent_views_for_child(child=child)
+        active = consent_selectors.active_consents(views=views)
     releases = consent_selectors.releases_for_child(
         child_id=child.pk, consent_ids={a.consent_id for a in active}
     )
@@ -255,8 +258,14 @@ def child_overview(
         # Former schools could reveal where a family with a protected address used to live.
         enrolments_qs = enrolments_qs.filter(school_id__in=relation.current_school_ids)
     enrolments = tuple(enrolments_qs.select_related("school").order_by("-valid_from")[:20])
-    consents = consent_selectors.consent_views_for_child(child=child, custodians=tuple(custodians))
-    context = consent_context(child=child, relation=relation, views=consents)
+    consents = consent_selectors.consent_summaries_for_child(
+        child=child, custodians=tuple(custodians)
+    )
+    context = consent_context(
+        child=child,
+        relation=relation,
+        active=tuple(c.active for c in consents if c.active is not None),
+    )
     notes = tuple(
         Note.objects.filter(policies.notes_visible_to(actor, context), child_id=child.pk)
         .select_related("owner_unit", "created_by")

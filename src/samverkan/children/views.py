@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from samverkan.access.decisions import policy
 from samverkan.consent import policies as consent_policies
-from samverkan.consent.selectors import ConsentView
+from samverkan.consent.selectors import ConsentSummary
 from samverkan.core.errors import InvalidInput
 from samverkan.support import policies as support_policies
 
@@ -76,22 +76,22 @@ class ConsentRow:
     units: str
 
 
-def _consent_rows(child_id: UUID, views: tuple[ConsentView, ...]) -> list[ConsentRow]:
-    if not views:
+def _consent_rows(child_id: UUID, consents: tuple[ConsentSummary, ...]) -> list[ConsentRow]:
+    if not consents:
         return []
     stub = uuid.UUID(int=0)
     url = reverse("consent:detail", args=[child_id, stub]).replace(str(stub), "{}")
     return [
         ConsentRow(
-            url.format(cv.consent.pk),
-            cv.consent.get_purpose_display(),
-            cv.state_label,
-            cv.tag_class,
-            cv.status.missing,
-            f"{cv.consent.valid_from:%Y-%m-%d} – {cv.consent.valid_to:%Y-%m-%d}",
-            ", ".join(cv.units),
+            url.format(c.consent_id),
+            c.purpose_label,
+            c.state_label,
+            c.tag_class,
+            c.status.missing,
+            f"{c.valid_from:%Y-%m-%d} – {c.valid_to:%Y-%m-%d}",
+            ", ".join(c.units),
         )
-        for cv in views
+        for c in consents
     ]
 
 

@@ -2,11 +2,14 @@
 as the policies need them. A constant number of queries whatever the number of consents."""
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Prefetch
+from django.db import connection
+from django.db.models import Prefetch, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
@@ -21,6 +24,7 @@ from .models import (
     Consent,
     ConsentConfirmation,
     ConsentParty,
+    ConsentPurpose,
     ConsentRecipient,
     ConsentRule,
     RecordRelease,
@@ -179,6 +183,176 @@ def consent_views_for_child(
         )
         for c in consents
     ]
+
+
+@dataclass(frozen=True)
+class ConsentSummary:
+    """A consent as the child's overview shows it and its policies read it: plain values, no
+    model instances. `active` is set while the consent is in force."""
+
+    consent_id: UUID
+    purpose: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    status: rules.ConsentStatus
+    units: tuple[str, ...]  # the names, sorted
+    active: rules.ActiveConsent | None
+
+    @property
+    def purpose_label(self) -> str:
+        return str(_PURPOSE_LABELS.get(self.purpose, self.purpose))
+
+    @property
+    def state_label(self) -> str:
+        return rules.STATE_LABELS[self.status.state]
+
+    @property
+    def tag_class(self) -> str:
+        return STATE_TAG_CLASSES.get(self.status.state, "govuk-tag--grey")
+
+
+_PURPOSE_LABELS = dict(ConsentPurpose.choices)
+
+
+def _rows_of(related: str, columns: str, where: str) -> RawSQL:
+    """The related rows of each consent as one JSON array of arrays, read with the consent."""
+    agg, array = (
+        ("json_agg", "json_build_array")
+        if connection.vendor == "postgresql"
+        else ("json_group_array", "json_array")
+    )
+    return RawSQL(  # noqa: S611 (constant SQL built from the models' table names)
+        f"SELECT COALESCE({agg}({array}({columns})), '[]') FROM {related} WHERE {where}",  # noqa: S608
+        (),
+        output_field=TextField(),
+    )
+
+
+def _json(value: str | list[list[object]]) -> list[list[object]]:
+    # PostgreSQL's driver decodes json; SQLite's returns the text.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _uuid(value: object) -> UUID | None:
+    return None if value is None else UUID(str(value))
+
+
+def consent_summaries_for_child(
+    *,
+    child: Child,
+    custodians: tuple[rules.Custodian, ...],
+    today: datetime.date | None = None,
+) -> list[ConsentSummary]:
+    """consent_views_for_child in plain values for the overview: every consent of the child,
+    newest first, with its state, its units' names and, while in force, its facts for the
+    policies. One query for the consents with their parties, units, confirmations and
+    recipients, one for the municipality's rules."""
+    day = today or timezone.localdate()
+    consent = Consent._meta.db_table
+    party = ConsentParty._meta.db_table
+    through = Consent.units.through._meta.db_table
+    unit = Unit._meta.db_table
+    rows = list(
+        Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
+        .order_by("-valid_to", "-created_at", "pk")
+        .annotate(
+            parties_json=_rows_of(
+                f"{party} p",
+                "p.kind, p.guardian_id, p.answer, p.withdrawn_at IS NOT NULL, p.created_at",
+                f"p.consent_id = {consent}.id",
+            ),
+            units_json=_rows_of(
+                f"{through} cu INNER JOIN {unit} u ON u.id = cu.unit_id",
+                "cu.unit_id, u.name",
+                f"cu.consent_id = {consent}.id",
+            ),
+            sides_json=_rows_of(
+                f"{ConsentConfirmation._meta.db_table} c",
+                "c.side",
+                f"c.consent_id = {consent}.id",
+            ),
+            recipients_json=_rows_of(
+                f"{ConsentRecipient._meta.db_table} r",
+                "r.unit_id, r.role",
+                f"r.consent_id = {consent}.id",
+            ),
+        )
+        .values_list(
+            "pk",
+            "purpose",
+            "valid_from",
+            "valid_to",
+            "categories",
+            "direction",
+            "follows_child",
+            "parties_json",
+            "units_json",
+            "sides_json",
+            "recipients_json",
+        )[:200]
+    )
+    if not rows:
+        return []
+    overrides = _overrides_by_purpose(municipality_id=child.municipality_id)
+    summaries: list[ConsentSummary] = []
+    for (
+        pk,
+        purpose,
+        valid_from,
+        valid_to,
+        categories,
+        direction,
+        follows_child,
+        parties_json,
+        units_json,
+        sides_json,
+        recipients_json,
+    ) in rows:
+        # In the order of the model's default ordering (kind, then when recorded).
+        parties = sorted(_json(parties_json), key=lambda p: (p[0], str(p[4])))
+        status = rules.evaluate(
+            valid_from=valid_from,
+            valid_to=valid_to,
+            parties=tuple(
+                rules.PartyFact(kind, _uuid(guardian_id), answer, bool(withdrawn))  # type: ignore[arg-type]
+                for kind, guardian_id, answer, withdrawn, _created in parties
+            ),
+            custodians=custodians,
+            birth_date=child.birth_date,
+            purpose=purpose,
+            today=day,
+            overrides=overrides.get(purpose, ()),
+        )
+        units = [(_uuid(unit_id), name) for unit_id, name in _json(units_json)]
+        active = None
+        if status.in_force:
+            active = rules.ActiveConsent(
+                consent_id=pk,
+                child_id=child.pk,
+                unit_ids=frozenset(unit_id for unit_id, _name in units),  # type: ignore[misc]
+                categories=frozenset(categories),
+                direction=direction,
+                follows_child=follows_child,
+                valid_to=valid_to,
+                purpose=purpose,
+                confirmed_sides=frozenset(side for (side,) in _json(sides_json)),  # type: ignore[misc]
+                recipients=frozenset(
+                    (_uuid(unit_id), role)  # type: ignore[misc]
+                    for unit_id, role in _json(recipients_json)
+                ),
+            )
+        summaries.append(
+            ConsentSummary(
+                pk,
+                purpose,
+                valid_from,
+                valid_to,
+                status,
+                tuple(sorted(str(name) for _unit_id, name in units)),
+                active,
+            )
+        )
+    return summaries
 
 
 def active_consents(*, views: list[ConsentView]) -> tuple[rules.ActiveConsent, ...]:
