@@ -154,19 +154,22 @@ def consent_views_for_child(
     child: Child,
     today: datetime.date | None = None,
     custodians: tuple[rules.Custodian, ...] | None = None,
+    consent_id: UUID | None = None,
 ) -> list[ConsentView]:
     """Every consent of the child, newest first, with its state and what is missing.
-    `custodians`: the child's custodians when the caller has them already (custodians_of)."""
+    `custodians`: the child's custodians when the caller has them already (custodians_of);
+    `consent_id`: only that one of the child's consents (none if it is another child's)."""
     day = today or timezone.localdate()
+    found = Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
+    if consent_id is not None:
+        found = found.filter(pk=consent_id)
     consents = list(
-        Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
-        .prefetch_related(
+        found.prefetch_related(
             Prefetch("parties", queryset=_PARTIES.all()),
             Prefetch("units", queryset=_UNITS.all()),
             Prefetch("confirmations", queryset=_CONFIRMATIONS.all()),
             Prefetch("recipients", queryset=_RECIPIENTS.all()),
-        )
-        .order_by("-valid_to", "-created_at", "pk")[:200]
+        ).order_by("-valid_to", "-created_at", "pk")[:200]
     )
     if not consents:
         return []
@@ -418,7 +421,7 @@ def consent_for_confirmation(
     )
     if consent is None:
         raise NotFound
-    views = [v for v in consent_views_for_child(child=consent.child) if v.consent.pk == consent.pk]
+    views = consent_views_for_child(child=consent.child, consent_id=consent.pk)
     if not views:
         raise NotFound
     view = views[0]
