@@ -38,15 +38,10 @@ STATE_TAG_CLASSES = {
 }
 
 
-@dataclass(frozen=True)
-class ConsentView:
-    consent: Consent
+class _StateShown:
+    """The consent's state as pages print it."""
+
     status: rules.ConsentStatus
-    parties: tuple[ConsentParty, ...]
-    units: tuple[str, ...]
-    # The child's custodians the state was judged against (the consent page offers the ones
-    # who have not answered), so a page need not ask for them again.
-    custodians: tuple[rules.Custodian, ...] = ()
 
     @property
     def state_label(self) -> str:
@@ -56,6 +51,17 @@ class ConsentView:
     def tag_class(self) -> str:
         """The colour of the state's tag (consent/partials/_state_tag.html)."""
         return STATE_TAG_CLASSES.get(self.status.state, "govuk-tag--grey")
+
+
+@dataclass(frozen=True)
+class ConsentView(_StateShown):
+    consent: Consent
+    status: rules.ConsentStatus
+    parties: tuple[ConsentParty, ...]
+    units: tuple[str, ...]
+    # The child's custodians the state was judged against (the consent page offers the ones
+    # who have not answered), so a page need not ask for them again.
+    custodians: tuple[rules.Custodian, ...] = ()
 
 
 def custodians_of(*, child: Child) -> tuple[rules.Custodian, ...]:
@@ -189,7 +195,7 @@ def consent_views_for_child(
 
 
 @dataclass(frozen=True)
-class ConsentSummary:
+class ConsentSummary(_StateShown):
     """A consent as the child's overview shows it and its policies read it: plain values, no
     model instances. `active` is set while the consent is in force."""
 
@@ -204,14 +210,6 @@ class ConsentSummary:
     @property
     def purpose_label(self) -> str:
         return str(_PURPOSE_LABELS.get(self.purpose, self.purpose))
-
-    @property
-    def state_label(self) -> str:
-        return rules.STATE_LABELS[self.status.state]
-
-    @property
-    def tag_class(self) -> str:
-        return STATE_TAG_CLASSES.get(self.status.state, "govuk-tag--grey")
 
 
 _PURPOSE_LABELS = dict(ConsentPurpose.choices)
