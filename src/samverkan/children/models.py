@@ -206,13 +206,24 @@ class Enrolment(BaseModel):
         indexes = [
             models.Index(fields=["school", "valid_to", "child"], name="enrolment_school_idx"),
             models.Index(fields=["child", "valid_from"], name="enrolment_child_idx"),
+            # Covers "is this child enrolled at these schools today" (children_visible_to) so a
+            # school's search answers it from the index alone, without reading the rows.
+            models.Index(
+                fields=["school", "child", "valid_from", "valid_to"],
+                name="enrolment_school_child_idx",
+            ),
         ]
 
     @property
     def grade_display(self) -> str:
-        if self.grade is None:
-            return ""
-        return "F" if self.grade == 0 else str(self.grade)
+        return grade_display(self.grade)
+
+
+def grade_display(grade: int | None) -> str:
+    """A grade as pages print it: "F" for the preschool class, nothing when there is none."""
+    if grade is None:
+        return ""
+    return "F" if grade == 0 else str(grade)
 
 
 class ChildRecord(BaseModel):

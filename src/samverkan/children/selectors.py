@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -13,15 +13,16 @@ from django.utils import timezone
 from samverkan.access.actor import Actor
 from samverkan.access.roles import HEALTH_CARE_ROLES
 from samverkan.consent import selectors as consent_selectors
-from samverkan.consent.rules import ActiveConsent
+from samverkan.consent.rules import ActiveConsent, Custodian
 from samverkan.core.errors import NotFound
 from samverkan.core.models import RecordCategory
+from samverkan.organisations.models import SCHOOL_TYPE_CHOICES
 from samverkan.support import selectors as support_selectors
 from samverkan.support.models import Episode, EpisodeSubject
 
 from . import policies
 from .identity import HYPHENS, InvalidIdentityNumber, parse_identity_number
-from .models import Child, Enrolment, Guardianship, Note
+from .models import Child, Enrolment, Guardianship, Note, grade_display
 from .search import FTS_ROWS, FTS_TABLE, TRIGRAM_MIN, fts_match, search_words
 
 SEARCH_LIMIT = 50
@@ -52,9 +53,21 @@ def child_query_parse(text: str) -> ChildQuery:
     return ChildQuery(text)
 
 
+@dataclass(frozen=True)
+class SchoolLine:
+    """A search hit's current school as the results table prints it."""
+
+    school: str
+    grade: str  # school type and grade, e.g. "Grundskola 5"
+
+
+NO_SCHOOL = SchoolLine("", "")
+_SCHOOL_TYPES = dict(SCHOOL_TYPE_CHOICES)
+
+
 def child_search(*, actor: Actor, query: ChildQuery) -> list[Child]:
-    """Children visible to the actor matching the query, at most SEARCH_LIMIT, with their
-    current enrolment and school in the same two queries whatever the number of hits."""
+    """Children visible to the actor matching the query, at most SEARCH_LIMIT, each with its
+    current school (`school_line`), in the same two queries whatever the number of hits."""
     if not query.text or query.error:
         return []
     qs: QuerySet[Child] = Child.objects.filter(policies.children_visible_to(actor))
@@ -62,18 +75,28 @@ def child_search(*, actor: Actor, query: ChildQuery) -> list[Child]:
         qs = qs.filter(identity_number=query.identity_digits)
     else:
         qs = _name_matches(qs, search_words(query.text))
+    children = list(
+        qs.order_by(Collate("sort_key", BYTE_ORDER[connection.vendor]), "pk")[:SEARCH_LIMIT]
+    )
+    if not children:
+        return children
     today = timezone.localdate()
-    current = (
-        Enrolment.objects.filter(valid_from__lte=today)
+    lines: dict[UUID, SchoolLine] = {}
+    # The newest current enrolment of each child, its school by name: plain values, no rows.
+    for child_id, school, school_type, grade in (
+        Enrolment.objects.filter(child_id__in=[c.pk for c in children], valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .select_related("school")
         .order_by("-valid_from")
-    )
-    return list(
-        qs.order_by(Collate("sort_key", BYTE_ORDER[connection.vendor]), "pk").prefetch_related(
-            Prefetch("enrolments", queryset=current, to_attr="current_enrolments")
-        )[:SEARCH_LIMIT]
-    )
+        .values_list("child_id", "school__name", "school_type", "grade")
+    ):
+        if child_id not in lines:
+            lines[child_id] = SchoolLine(
+                school,
+                f"{_SCHOOL_TYPES.get(school_type, school_type)} {grade_display(grade)}",
+            )
+    for child in children:
+        child.school_line = lines.get(child.pk, NO_SCHOOL)  # type: ignore[attr-defined]
+    return children
 
 
 def _name_matches(qs: QuerySet[Child], words: list[str]) -> QuerySet[Child]:
@@ -112,7 +135,11 @@ def child_relation(*, child: Child) -> policies.ChildRelation:
 
 def child_get_visible(*, actor: Actor, child_id: UUID) -> tuple[Child, policies.ChildRelation]:
     """The child if the actor may see it; NotFound otherwise, exactly as if it did not exist."""
-    child = Child.objects.filter(pk=child_id, municipality_id=actor.tenant_id).first()
+    # No order: one row by primary key (first() would sort by the model's name ordering).
+    child = next(
+        iter(Child.objects.filter(pk=child_id, municipality_id=actor.tenant_id).order_by()[:1]),
+        None,
+    )
     if child is None:
         raise NotFound
     relation = child_relation(child=child)
@@ -147,7 +174,7 @@ class ChildOverview:
     # The relation the page was opened under, so the view can ask further policies without
     # querying again (e.g. whether to offer "Registrera samtycke").
     relation: policies.ChildRelation
-    consents: tuple[consent_selectors.ConsentView, ...] = ()
+    consents: tuple[consent_selectors.ConsentSummary, ...] = ()
     # Consents in force that a health-care record may be released under (PDL; principle 8).
     release_consents: tuple[ActiveConsent, ...] = ()
 
@@ -170,11 +197,14 @@ def consent_context(
     child: Child,
     relation: policies.ChildRelation,
     views: list[consent_selectors.ConsentView] | None = None,
+    active: tuple[ActiveConsent, ...] | None = None,
 ) -> policies.ConsentContext:
-    """The consents in force for the child, with the health-care records released under them."""
-    if views is None:
-        views = consent_selectors.consent_views_for_child(child=child)
-    active = consent_selectors.active_consents(views=views)
+    """The consents in force for the child, with the health-care records released under them.
+    `active`: the consents in force when the caller has them already."""
+    if active is None:
+        if views is None:
+            views = consent_selectors.consent_views_for_child(child=child)
+        active = consent_selectors.active_consents(views=views)
     releases = consent_selectors.releases_for_child(
         child_id=child.pk, consent_ids={a.consent_id for a in active}
     )
@@ -187,24 +217,37 @@ def child_overview(
     protected = child.is_protected
     guardianships = (
         Guardianship.objects.filter(child_id=child.pk)
-        .select_related("guardian")
         # The default ordering's "child" would join the child table to sort rows of one child.
         .order_by("guardian__family_name", "guardian__given_name", "guardian__id")
     )
-    guardians = tuple(
-        GuardianView(
-            name=f"{g.guardian.given_name} {g.guardian.family_name}",
-            has_custody=g.has_custody,
-            phone="" if protected else g.guardian.phone,
-            email="" if protected else g.guardian.email,
-            address=""
-            if protected
-            else ", ".join(
-                p for p in (g.guardian.street_address, g.guardian.postal_code, g.guardian.city) if p
-            ),
+    guardians: list[GuardianView] = []
+    # The custodians the consents' state is judged against (consent.selectors.custodians_of),
+    # taken from the same rows.
+    custodians: list[Custodian] = []
+    for g in guardianships.values_list(
+        "guardian_id",
+        "guardian__given_name",
+        "guardian__family_name",
+        "has_custody",
+        "guardian__phone",
+        "guardian__email",
+        "guardian__street_address",
+        "guardian__postal_code",
+        "guardian__city",
+    ):
+        guardian_id, given, family, has_custody, phone, email, *address_parts = g
+        name = f"{given} {family}"
+        guardians.append(
+            GuardianView(
+                name=name,
+                has_custody=has_custody,
+                phone="" if protected else phone,
+                email="" if protected else email,
+                address="" if protected else ", ".join(p for p in address_parts if p),
+            )
         )
-        for g in guardianships
-    )
+        if has_custody:
+            custodians.append(Custodian(guardian_id, name))
     address = (
         ""
         if protected
@@ -215,8 +258,14 @@ def child_overview(
         # Former schools could reveal where a family with a protected address used to live.
         enrolments_qs = enrolments_qs.filter(school_id__in=relation.current_school_ids)
     enrolments = tuple(enrolments_qs.select_related("school").order_by("-valid_from")[:20])
-    consents = consent_selectors.consent_views_for_child(child=child)
-    context = consent_context(child=child, relation=relation, views=consents)
+    consents = consent_selectors.consent_summaries_for_child(
+        child=child, custodians=tuple(custodians)
+    )
+    context = consent_context(
+        child=child,
+        relation=relation,
+        active=tuple(c.active for c in consents if c.active is not None),
+    )
     notes = tuple(
         Note.objects.filter(policies.notes_visible_to(actor, context), child_id=child.pk)
         .select_related("owner_unit", "created_by")
@@ -254,7 +303,7 @@ def child_overview(
         relation=relation,
         child=child,
         address=address,
-        guardians=guardians,
+        guardians=tuple(guardians),
         enrolments=enrolments,
         notes=notes,
         note_targets=tuple(policies.note_targets(actor, relation)),

@@ -2,11 +2,14 @@
 as the policies need them. A constant number of queries whatever the number of consents."""
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Prefetch
+from django.db import connection
+from django.db.models import Prefetch, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
@@ -21,22 +24,44 @@ from .models import (
     Consent,
     ConsentConfirmation,
     ConsentParty,
+    ConsentPurpose,
     ConsentRecipient,
     ConsentRule,
     RecordRelease,
 )
 
+STATE_TAG_CLASSES = {
+    rules.State.ACTIVE: "govuk-tag--green",
+    rules.State.PENDING: "govuk-tag--yellow",
+    rules.State.WITHDRAWN: "govuk-tag--red",
+    rules.State.NOT_YET_VALID: "govuk-tag--blue",
+}
 
-@dataclass(frozen=True)
-class ConsentView:
-    consent: Consent
+
+class _StateShown:
+    """The consent's state as pages print it."""
+
     status: rules.ConsentStatus
-    parties: tuple[ConsentParty, ...]
-    units: tuple[str, ...]
 
     @property
     def state_label(self) -> str:
         return rules.STATE_LABELS[self.status.state]
+
+    @property
+    def tag_class(self) -> str:
+        """The colour of the state's tag (consent/partials/_state_tag.html)."""
+        return STATE_TAG_CLASSES.get(self.status.state, "govuk-tag--grey")
+
+
+@dataclass(frozen=True)
+class ConsentView(_StateShown):
+    consent: Consent
+    status: rules.ConsentStatus
+    parties: tuple[ConsentParty, ...]
+    units: tuple[str, ...]
+    # The child's custodians the state was judged against (the consent page offers the ones
+    # who have not answered), so a page need not ask for them again.
+    custodians: tuple[rules.Custodian, ...] = ()
 
 
 def custodians_of(*, child: Child) -> tuple[rules.Custodian, ...]:
@@ -74,11 +99,14 @@ def _overrides_by_purpose(
     *, municipality_id: UUID
 ) -> dict[str, tuple[tuple[int, int, str, str], ...]]:
     """The municipality's own consent rules (ConsentRule), per purpose, in one query."""
-    overrides: dict[str, tuple[tuple[int, int, str, str], ...]] = {}
-    for row in ConsentRule.objects.filter(municipality_id=municipality_id).order_by("age_from"):
-        overrides.setdefault(row.purpose, ())
-        overrides[row.purpose] += ((row.age_from, row.age_to, row.guardians, row.child),)
-    return overrides
+    rows: dict[str, list[tuple[int, int, str, str]]] = {}
+    for purpose, age_from, age_to, guardians, child_part in (
+        ConsentRule.objects.filter(municipality_id=municipality_id)
+        .order_by("age_from")
+        .values_list("purpose", "age_from", "age_to", "guardians", "child")
+    ):
+        rows.setdefault(purpose, []).append((age_from, age_to, guardians, child_part))
+    return {purpose: tuple(rules_) for purpose, rules_ in rows.items()}
 
 
 def _status(
@@ -104,41 +132,55 @@ def _status(
     )
 
 
+# The related rows of a child's consents. Each orders within one consent as the model's default
+# ordering does, but without it: that ordering starts with "consent", which would join the
+# consent table again only to sort rows that are grouped per consent anyway.
+_PARTIES = (
+    # Names only: a guardian's contact details never reach the consent pages.
+    ConsentParty.objects.select_related("guardian")
+    .only(
+        *[f.name for f in ConsentParty._meta.concrete_fields],
+        "guardian__id",
+        "guardian__given_name",
+        "guardian__family_name",
+    )
+    .order_by("kind", "created_at")
+)
+_UNITS = Unit.objects.only("id", "name", "kind", "domain").order_by("name", "id")
+_CONFIRMATIONS = ConsentConfirmation.objects.select_related("unit", "confirmed_by").order_by("side")
+_RECIPIENTS = (
+    ConsentRecipient.objects.select_related("unit")
+    .only("id", "consent_id", "role", "unit__id", "unit__name", "unit__kind")
+    .order_by("unit__name", "unit__id", "role")
+)
+
+
 def consent_views_for_child(
-    *, child: Child, today: datetime.date | None = None
+    *,
+    child: Child,
+    today: datetime.date | None = None,
+    custodians: tuple[rules.Custodian, ...] | None = None,
+    consent_id: UUID | None = None,
 ) -> list[ConsentView]:
-    """Every consent of the child, newest first, with its state and what is missing."""
+    """Every consent of the child, newest first, with its state and what is missing.
+    `custodians`: the child's custodians when the caller has them already (custodians_of);
+    `consent_id`: only that one of the child's consents (none if it is another child's)."""
     day = today or timezone.localdate()
+    found = Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
+    if consent_id is not None:
+        found = found.filter(pk=consent_id)
     consents = list(
-        Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
-        .prefetch_related(
-            # Names only: a guardian's contact details never reach the consent pages.
-            Prefetch(
-                "parties",
-                queryset=ConsentParty.objects.select_related("guardian").only(
-                    *[f.name for f in ConsentParty._meta.concrete_fields],
-                    "guardian__id",
-                    "guardian__given_name",
-                    "guardian__family_name",
-                ),
-            ),
-            Prefetch("units", queryset=Unit.objects.only("id", "name", "kind", "domain")),
-            Prefetch(
-                "confirmations",
-                queryset=ConsentConfirmation.objects.select_related("unit", "confirmed_by"),
-            ),
-            Prefetch(
-                "recipients",
-                queryset=ConsentRecipient.objects.select_related("unit").only(
-                    "id", "consent_id", "role", "unit__id", "unit__name", "unit__kind"
-                ),
-            ),
-        )
-        .order_by("-valid_to", "-created_at", "pk")[:200]
+        found.prefetch_related(
+            Prefetch("parties", queryset=_PARTIES.all()),
+            Prefetch("units", queryset=_UNITS.all()),
+            Prefetch("confirmations", queryset=_CONFIRMATIONS.all()),
+            Prefetch("recipients", queryset=_RECIPIENTS.all()),
+        ).order_by("-valid_to", "-created_at", "pk")[:200]
     )
     if not consents:
         return []
-    custodians = custodians_of(child=child)
+    if custodians is None:
+        custodians = custodians_of(child=child)
     overrides = _overrides_by_purpose(municipality_id=child.municipality_id)
     return [
         ConsentView(
@@ -146,9 +188,172 @@ def consent_views_for_child(
             _status(c, child, custodians, overrides, day),
             tuple(c.parties.all()),
             tuple(sorted(u.name for u in c.units.all())),
+            custodians,
         )
         for c in consents
     ]
+
+
+@dataclass(frozen=True)
+class ConsentSummary(_StateShown):
+    """A consent as the child's overview shows it and its policies read it: plain values, no
+    model instances. `active` is set while the consent is in force."""
+
+    consent_id: UUID
+    purpose: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    status: rules.ConsentStatus
+    units: tuple[str, ...]  # the names, sorted
+    active: rules.ActiveConsent | None
+
+    @property
+    def purpose_label(self) -> str:
+        return str(_PURPOSE_LABELS.get(self.purpose, self.purpose))
+
+
+_PURPOSE_LABELS = dict(ConsentPurpose.choices)
+
+
+def _rows_of(related: str, columns: str, where: str) -> RawSQL:
+    """The related rows of each consent as one JSON array of arrays, read with the consent."""
+    agg, array = (
+        ("json_agg", "json_build_array")
+        if connection.vendor == "postgresql"
+        else ("json_group_array", "json_array")
+    )
+    return RawSQL(  # noqa: S611 (constant SQL built from the models' table names)
+        f"SELECT COALESCE({agg}({array}({columns})), '[]') FROM {related} WHERE {where}",  # noqa: S608
+        (),
+        output_field=TextField(),
+    )
+
+
+def _json(value: str | list[list[object]]) -> list[list[object]]:
+    # PostgreSQL's driver decodes json; SQLite's returns the text.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _uuid(value: object) -> UUID | None:
+    return None if value is None else UUID(str(value))
+
+
+def consent_summaries_for_child(
+    *,
+    child: Child,
+    custodians: tuple[rules.Custodian, ...],
+    today: datetime.date | None = None,
+) -> list[ConsentSummary]:
+    """consent_views_for_child in plain values for the overview: every consent of the child,
+    newest first, with its state, its units' names and, while in force, its facts for the
+    policies. One query for the consents with their parties, units, confirmations and
+    recipients, one for the municipality's rules."""
+    day = today or timezone.localdate()
+    consent = Consent._meta.db_table
+    party = ConsentParty._meta.db_table
+    through = Consent.units.through._meta.db_table
+    unit = Unit._meta.db_table
+    rows = list(
+        Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
+        .order_by("-valid_to", "-created_at", "pk")
+        .annotate(
+            parties_json=_rows_of(
+                f"{party} p",
+                "p.kind, p.guardian_id, p.answer, p.withdrawn_at IS NOT NULL, p.created_at",
+                f"p.consent_id = {consent}.id",
+            ),
+            units_json=_rows_of(
+                f"{through} cu INNER JOIN {unit} u ON u.id = cu.unit_id",
+                "cu.unit_id, u.name",
+                f"cu.consent_id = {consent}.id",
+            ),
+            sides_json=_rows_of(
+                f"{ConsentConfirmation._meta.db_table} c",
+                "c.side",
+                f"c.consent_id = {consent}.id",
+            ),
+            recipients_json=_rows_of(
+                f"{ConsentRecipient._meta.db_table} r",
+                "r.unit_id, r.role",
+                f"r.consent_id = {consent}.id",
+            ),
+        )
+        .values_list(
+            "pk",
+            "purpose",
+            "valid_from",
+            "valid_to",
+            "categories",
+            "direction",
+            "follows_child",
+            "parties_json",
+            "units_json",
+            "sides_json",
+            "recipients_json",
+        )[:200]
+    )
+    if not rows:
+        return []
+    overrides = _overrides_by_purpose(municipality_id=child.municipality_id)
+    summaries: list[ConsentSummary] = []
+    for (
+        pk,
+        purpose,
+        valid_from,
+        valid_to,
+        categories,
+        direction,
+        follows_child,
+        parties_json,
+        units_json,
+        sides_json,
+        recipients_json,
+    ) in rows:
+        # In the order of the model's default ordering (kind, then when recorded).
+        parties = sorted(_json(parties_json), key=lambda p: (p[0], str(p[4])))
+        status = rules.evaluate(
+            valid_from=valid_from,
+            valid_to=valid_to,
+            parties=tuple(
+                rules.PartyFact(kind, _uuid(guardian_id), answer, bool(withdrawn))  # type: ignore[arg-type]
+                for kind, guardian_id, answer, withdrawn, _created in parties
+            ),
+            custodians=custodians,
+            birth_date=child.birth_date,
+            purpose=purpose,
+            today=day,
+            overrides=overrides.get(purpose, ()),
+        )
+        units = [(_uuid(unit_id), name) for unit_id, name in _json(units_json)]
+        active = None
+        if status.in_force:
+            active = rules.ActiveConsent(
+                consent_id=pk,
+                child_id=child.pk,
+                unit_ids=frozenset(unit_id for unit_id, _name in units),  # type: ignore[misc]
+                categories=frozenset(categories),
+                direction=direction,
+                follows_child=follows_child,
+                valid_to=valid_to,
+                purpose=purpose,
+                confirmed_sides=frozenset(side for (side,) in _json(sides_json)),  # type: ignore[misc]
+                recipients=frozenset(
+                    (_uuid(unit_id), role)  # type: ignore[misc]
+                    for unit_id, role in _json(recipients_json)
+                ),
+            )
+        summaries.append(
+            ConsentSummary(
+                pk,
+                purpose,
+                valid_from,
+                valid_to,
+                status,
+                tuple(sorted(str(name) for _unit_id, name in units)),
+                active,
+            )
+        )
+    return summaries
 
 
 def active_consents(*, views: list[ConsentView]) -> tuple[rules.ActiveConsent, ...]:
@@ -214,7 +419,7 @@ def consent_for_confirmation(
     )
     if consent is None:
         raise NotFound
-    views = [v for v in consent_views_for_child(child=consent.child) if v.consent.pk == consent.pk]
+    views = consent_views_for_child(child=consent.child, consent_id=consent.pk)
     if not views:
         raise NotFound
     view = views[0]

@@ -773,11 +773,9 @@ def consents_read(
     parties, views and scope are data about the child."""
     child, relation = child_selectors.child_get_visible(actor=actor, child_id=child_id)
     decision = enforce(policies.can_view_consents(actor, relation))
-    views = selectors.consent_views_for_child(child=child)
-    if consent_id is not None:
-        views = [v for v in views if v.consent.pk == consent_id]
-        if not views:
-            raise NotFound
+    views = selectors.consent_views_for_child(child=child, consent_id=consent_id)
+    if consent_id is not None and not views:
+        raise NotFound
     audit.record(
         actor=actor,
         action=AuditAction.VIEW,

@@ -147,7 +147,7 @@ def _detail(
     answered = {p.guardian_id for p in view.parties if p.kind == ConsentParty.Kind.GUARDIAN}
     choices = [
         (f"guardian:{c.guardian_id}", c.name)
-        for c in selectors.custodians_of(child=child)
+        for c in view.custodians
         if c.guardian_id not in answered
     ]
     if not any(p.kind == ConsentParty.Kind.CHILD for p in view.parties):

@@ -14,6 +14,7 @@ from samverkan.audit.models import AuditEvent
 from samverkan.children import policies, selectors, services
 from samverkan.children.models import Enrolment, Note
 from samverkan.children.tests.factories import EnrolmentFactory, NoteFactory
+from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import Consent
 from samverkan.consent.tests import factories
 from samverkan.support.tests.factories import episode
@@ -292,9 +293,10 @@ def test_the_note_shared_under_is_the_consent_relied_on(world: Any) -> None:
     assert notes[world.notes["school"].pk].shared_under is None
 
 
-# The overview's queries: guardians, enrolments, consents with their parties and units,
-# custodians, municipal rules, notes. Pinned so a per-consent query shows up.
-OVERVIEW_QUERIES = 11  # + confirmations, recipients, releases
+# The overview's queries: guardians (the custodians among them), enrolments, consents with
+# their parties, units, confirmations and recipients in one, municipal rules, releases, notes.
+# Pinned so a per-consent query shows up.
+OVERVIEW_QUERIES = 6
 
 
 @pytest.mark.parametrize("consents", [1, 20])
@@ -314,3 +316,36 @@ def test_the_overview_query_count_does_not_grow_with_consents(
         overview = selectors.child_overview(actor=actor, child=child, relation=relation)
     assert len(overview.consents) == consents
     assert world.notes["social"].pk in {n.pk for n in overview.notes}
+
+
+def test_the_overview_reads_each_consent_as_the_consent_pages_do(world: Any) -> None:
+    """The overview's one-query read (consent_summaries_for_child) gives every consent the
+    state, units and policy facts that the full read (consent_views_for_child) gives it."""
+    give_consent(world, [world.school1, world.team], direction=TO_SOCIAL, confirmed=["school"])
+    give_consent(
+        world,
+        [world.school1, world.intake],
+        categories=["social_situation", "school_situation"],
+        recipients=[(world.school1, "principal"), (world.intake, "intake_officer")],
+    )
+    expired = give_consent(world, [world.team], follows_child=True)
+    Consent.objects.filter(pk=expired.pk).update(
+        valid_from=timezone.localdate() - datetime.timedelta(days=60),
+        valid_to=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    withdrawn = give_consent(world, [world.school1], direction=TO_SCHOOL, confirmed=[])
+    withdrawn.parties.update(withdrawn_at=timezone.now())
+    give_consent(world, [world.school1], confirmed=[]).parties.filter(kind="child").delete()
+
+    views = consent_selectors.consent_views_for_child(child=world.child1)
+    summaries = consent_selectors.consent_summaries_for_child(
+        child=world.child1, custodians=consent_selectors.custodians_of(child=world.child1)
+    )
+    assert [s.consent_id for s in summaries] == [v.consent.pk for v in views]
+    assert [(s.status, s.units, s.state_label) for s in summaries] == [
+        (v.status, v.units, v.state_label) for v in views
+    ]
+    assert {s.status.state for s in summaries} >= {"active", "expired", "withdrawn", "pending"}
+    assert tuple(s.active for s in summaries if s.active) == consent_selectors.active_consents(
+        views=views
+    )

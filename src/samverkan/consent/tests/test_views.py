@@ -28,9 +28,9 @@ from samverkan.core.tests.draft_checks import check_database_down_keeps_words, c
 
 TODAY = timezone.localdate()
 # session, user, actor, child, current schools, social units, consents, parties (with the
-# guardian), units, custodians, rule overrides, custodians again (who may still answer).
+# guardian), units, custodians (also who may still answer), rule overrides.
 DETAIL_QUERIES = (
-    18  # +3: the audited read (savepoint, audit insert, release); +2 confirmations, recipients
+    17  # +3: the audited read (savepoint, audit insert, release); +2 confirmations, recipients
 )
 
 
