@@ -220,7 +220,7 @@ def _item_page(
     bound_prefix = bound.prefix if bound is not None else None
     forms: dict[str, Any] = {}
     if shown["assign"]:
-        workers = selectors.assignable_workers(item=item)
+        workers = selectors.worker_choices(item=item)
         if isinstance(bound, AssignForm):
             bound.set_workers(workers)
             forms["assign"] = bound
@@ -257,8 +257,8 @@ def _item_page(
         "waited_days": _days_since(item.received_at, today),
         "deadlines": selectors.item_deadlines(item, today),
         "reporter_roles": selectors.reporter_roles(item=item),
-        "supplements": list(selectors.item_supplements(item=item)),
-        "notes": list(selectors.item_notes(item=item)),
+        "supplements": selectors.item_supplement_entries(item=item),
+        "notes": selectors.item_note_entries(item=item),
         "forms": forms,
         "error_form": bound if bound is not None and bound.errors else None,
         "conflict": conflict,
