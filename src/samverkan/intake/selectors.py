@@ -4,7 +4,7 @@ sees of what it sent, routing facts. Every list is filtered by the policy's Q tw
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
@@ -25,6 +25,7 @@ from samverkan.organisations.models import Unit
 
 from . import deadlines, policies, routing
 from .models import (
+    ChildSource,
     Consultation,
     ConsultationRedaction,
     IntakeItem,
@@ -86,7 +87,7 @@ def item_ref(item: IntakeItem) -> policies.ItemRef:
     )
 
 
-def item_facts(item: IntakeItem) -> deadlines.ItemFacts:
+def item_facts(item: "IntakeItem | QueueEntry") -> deadlines.ItemFacts:
     def day(value: datetime.datetime | None) -> datetime.date | None:
         return timezone.localdate(value) if value is not None else None
 
@@ -107,7 +108,9 @@ def item_facts(item: IntakeItem) -> deadlines.ItemFacts:
     )
 
 
-def item_deadlines(item: IntakeItem, today: datetime.date | None = None) -> deadlines.Deadlines:
+def item_deadlines(
+    item: "IntakeItem | QueueEntry", today: datetime.date | None = None
+) -> deadlines.Deadlines:
     return deadlines.evaluate(item_facts(item), today or timezone.localdate())
 
 
@@ -206,20 +209,106 @@ def queue(
     return qs.order_by("urgency", "received_at", "pk")
 
 
+def _queue_page_ids(*, actor: Actor, status: str, assigned_to_me: bool) -> list[UUID]:
+    """The first page's ids in queue order, from the index alone."""
+    ordered = queue(actor=actor, status=status, assigned_to_me=assigned_to_me)
+    return list(ordered.values_list("pk", flat=True)[:QUEUE_PAGE_SIZE])
+
+
 def queue_page(
     *, actor: Actor, status: str = "open", assigned_to_me: bool = False
 ) -> list[IntakeItem]:
     """The first page of the queue in two steps: the ids in queue order from the index alone,
     then those rows with their child, school and worker. Sorting thousands of open items with
     their joins cost several times more than this."""
-    ordered = queue(actor=actor, status=status, assigned_to_me=assigned_to_me)
-    ids = list(ordered.values_list("pk", flat=True)[:QUEUE_PAGE_SIZE])
+    ids = _queue_page_ids(actor=actor, status=status, assigned_to_me=assigned_to_me)
     # The ids passed the policy's filter above; fetch them by primary key.
     rows = {
         item.pk: item
         for item in IntakeItem.objects.filter(pk__in=ids)
         .select_related("child", "school", "assigned_to")
         .only(*QUEUE_COLUMNS)
+        .order_by()
+    }
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+class QueueEntry(NamedTuple):
+    """One item of the queue's page as plain values (queue_entries): the columns a row of the
+    page shows, named as IntakeItem's fields so that item_facts reads either."""
+
+    id: UUID
+    reference: str
+    kind: str
+    status: str
+    received_at: datetime.datetime
+    protection_assessed_at: datetime.datetime | None
+    decision_due: datetime.date | None
+    extended_due: datetime.date | None
+    decided_at: datetime.datetime | None
+    feedback_requested_at: datetime.datetime | None
+    feedback_given_at: datetime.datetime | None
+    likely_duplicate_of_id: UUID | None
+    child_source: str
+    child_resolved_at: datetime.datetime | None
+    child_id: UUID
+    child_given_name: str
+    child_family_name: str
+    child_birth_date: datetime.date
+    child_identity_number: str
+    child_protection_marking: str
+    school_name: str
+    assigned_to_id: UUID | None
+    assigned_first_name: str | None
+    assigned_last_name: str | None
+    assigned_username: str | None
+
+    @property
+    def child_unresolved(self) -> bool:
+        """IntakeItem.child_unresolved."""
+        return self.child_source == ChildSource.PROVISIONAL and self.child_resolved_at is None
+
+
+_QUEUE_ENTRY_COLUMNS = (
+    "id",
+    "reference",
+    "kind",
+    "status",
+    "received_at",
+    "protection_assessed_at",
+    "decision_due",
+    "extended_due",
+    "decided_at",
+    "feedback_requested_at",
+    "feedback_given_at",
+    "likely_duplicate_of_id",
+    "child_source",
+    "child_resolved_at",
+    "child_id",
+    "child__given_name",
+    "child__family_name",
+    "child__birth_date",
+    "child__identity_number",
+    "child__protection_marking",
+    "school__name",
+    "assigned_to_id",
+    "assigned_to__first_name",
+    "assigned_to__last_name",
+    "assigned_to__username",
+)
+
+
+def queue_entries(
+    *, actor: Actor, status: str = "open", assigned_to_me: bool = False
+) -> list[QueueEntry]:
+    """queue_page for the queue's page: the same items in the same order, as plain values
+    in one query with the joins (no model instances: fifty rows of four models each)."""
+    ids = _queue_page_ids(actor=actor, status=status, assigned_to_me=assigned_to_me)
+    rows = {
+        row[0]: QueueEntry(*row)
+        for row in IntakeItem.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(*_QUEUE_ENTRY_COLUMNS)
     }
     return [rows[pk] for pk in ids if pk in rows]
 

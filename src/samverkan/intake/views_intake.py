@@ -17,12 +17,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.access.decisions import policy
 from samverkan.children import policies as children_policies
+from samverkan.children.identity import mask_identity_number
+from samverkan.children.models import ProtectionMarking
 from samverkan.consent.rules import age_on
 from samverkan.core.errors import ConcurrentEdit
 
@@ -68,85 +72,125 @@ class Tag:
 
 @dataclass(frozen=True)
 class QueueRow:
-    """One row of the queue with its words ready: fifty rows of per-row template logic and
-    translation lookups were half of the page's time."""
+    """One row of the queue with every word and date ready to print: fifty rows of per-row
+    template logic, model instances and translation lookups were most of the page's time."""
 
-    item: IntakeItem
     url: str
-    deadlines: deadlines.Deadlines
-    age: int
-    waited_days: int
+    reference: str
+    kind_label: str
+    status_label: str
+    child_name: str  # "Family, Given"
     age_label: str
+    masked_identity_number: str
+    is_protected: bool
+    school: str
+    received: str  # local time, "Y-m-d H:i"
     waited_label: str
-    tags: tuple[tuple[str, Tag | None], ...]
-    # The enum's label, not get_FOO_display(): Django's display method translates and hashes
-    # every choice of the field on each call, twice a row.
-    kind_label: str = ""
-    status_label: str = ""
+    worker: str  # the worker's name, or "Ingen"
+    tags: SafeString  # the deadline flags as a list (intake/handling/_deadline_tags.html)
 
 
-def deadline_tags(d: deadlines.Deadlines) -> tuple[tuple[str, Tag | None], ...]:
+class QueueWords:
+    """The queue's translated words, looked up once per page rather than once per row."""
+
+    def __init__(self) -> None:
+        self.today_label = _("i dag")
+        self.nobody = _("Ingen")
+        self.no_number = _("inget personnummer")
+        self.kinds = {str(value): str(label) for value, label in ItemKind.choices}
+        self.statuses = {str(value): str(label) for value, label in IntakeItem.Status.choices}
+        flag = deadlines.Flag
+        self.protection = {
+            flag.OVERDUE: Tag(_("Skyddsbedömning saknas"), "red"),
+            flag.DUE_TODAY: Tag(_("Skyddsbedömning i dag"), "orange"),
+        }
+        self.status_tags = {
+            flag.OVERDUE: Tag(_("Försenad"), "red"),
+            flag.DUE_TODAY: Tag(_("I dag"), "orange"),
+            flag.SOON: Tag(_("Snart"), "yellow"),
+        }
+        self.feedback_overdue = Tag(_("Återkoppling försenad"), "red")
+        self.decision_by = _("Beslut senast %(date)s")
+        self.feedback_by = _("Återkoppling senast %(date)s")
+        self.duplicate = Tag(_("Trolig dubblett"), "yellow")
+        self.provisional = Tag(_("Finns inte i registret"), "yellow")
+
+
+def deadline_tags(d: deadlines.Deadlines, words: QueueWords) -> tuple[tuple[str, Tag | None], ...]:
     """The deadline flags as (line, tag) pairs, as intake/handling/_deadline_tags.html shows
     them on the item page."""
     flag = deadlines.Flag
     lines: list[tuple[str, Tag | None]] = []
-    if d.protection == flag.OVERDUE:
-        lines.append(("", Tag(_("Skyddsbedömning saknas"), "red")))
-    elif d.protection == flag.DUE_TODAY:
-        lines.append(("", Tag(_("Skyddsbedömning i dag"), "orange")))
-    status_tags = {
-        flag.OVERDUE: Tag(_("Försenad"), "red"),
-        flag.DUE_TODAY: Tag(_("I dag"), "orange"),
-        flag.SOON: Tag(_("Snart"), "yellow"),
-    }
+    if d.protection in words.protection:
+        lines.append(("", words.protection[d.protection]))
     if d.decision not in (flag.NOT_APPLICABLE, flag.DONE) and d.decision_date is not None:
-        text = _("Beslut senast %(date)s") % {"date": d.decision_date.isoformat()}
-        lines.append((text, status_tags.get(d.decision)))
+        text = words.decision_by % {"date": d.decision_date.isoformat()}
+        lines.append((text, words.status_tags.get(d.decision)))
     if d.feedback_date and d.feedback not in (flag.NOT_APPLICABLE, flag.DONE):
-        text = _("Återkoppling senast %(date)s") % {"date": d.feedback_date.isoformat()}
-        tag = status_tags.get(d.feedback)
+        text = words.feedback_by % {"date": d.feedback_date.isoformat()}
+        tag = words.status_tags.get(d.feedback)
         if d.feedback == flag.OVERDUE:
-            tag = Tag(_("Återkoppling försenad"), "red")
+            tag = words.feedback_overdue
         lines.append((text, tag))
     return tuple(lines)
 
 
-def queue_row(item: IntakeItem, today: datetime.date, url_pattern: str) -> QueueRow:
-    age = age_on(item.child.birth_date, today)
-    waited = _days_since(item.received_at, today)
-    item_deadlines = selectors.item_deadlines(item, today)
+def _tag_list(lines: tuple[tuple[str, Tag | None], ...]) -> SafeString:
+    items = format_html_join(
+        "",
+        "<li>{}{}</li>",
+        (
+            (
+                text,
+                format_html(' <strong class="govuk-tag govuk-tag--{}">{}</strong>', t.colour, t.text)
+                if t
+                else "",
+            )
+            for text, t in lines
+        ),
+    )
+    return format_html('<ul class="govuk-list govuk-!-margin-bottom-0">{}</ul>', items)
+
+
+def queue_row(
+    entry: selectors.QueueEntry, today: datetime.date, url_pattern: str, words: QueueWords
+) -> QueueRow:
+    age = age_on(entry.child_birth_date, today)
+    waited = _days_since(entry.received_at, today)
     if waited == 0:
-        waited_label = _("i dag")
+        waited_label = words.today_label
     else:
         waited_label = ngettext("väntat %(days)d dag", "väntat %(days)d dagar", waited) % {
             "days": waited
         }
+    lines = deadline_tags(selectors.item_deadlines(entry, today), words)
+    if entry.likely_duplicate_of_id is not None:
+        # Sent anyway after the duplicate warning (issue #11): flagged in the queue too.
+        lines += (("", words.duplicate),)
+    if entry.child_unresolved:
+        # A report about a child not in the register, not yet linked or kept (issue #14).
+        lines += (("", words.provisional),)
+    if entry.assigned_to_id is None:
+        worker = words.nobody
+    else:
+        full = f"{entry.assigned_first_name} {entry.assigned_last_name}".strip()
+        worker = full or entry.assigned_username or ""
+    number = entry.child_identity_number
     return QueueRow(
-        item=item,
-        url=url_pattern.replace(str(_PLACEHOLDER), str(item.pk)),
-        deadlines=item_deadlines,
-        age=age,
-        waited_days=waited,
+        url=url_pattern.replace(str(_PLACEHOLDER), str(entry.id)),
+        reference=entry.reference,
+        kind_label=words.kinds.get(entry.kind, entry.kind),
+        status_label=words.statuses.get(entry.status, entry.status),
+        child_name=f"{entry.child_family_name}, {entry.child_given_name}",
         age_label=ngettext("%(age)d år", "%(age)d år", age) % {"age": age},
+        masked_identity_number=mask_identity_number(number) if number else words.no_number,
+        is_protected=entry.child_protection_marking != ProtectionMarking.NONE,
+        school=entry.school_name,
+        received=timezone.localtime(entry.received_at).strftime("%Y-%m-%d %H:%M"),
         waited_label=waited_label,
-        tags=deadline_tags(item_deadlines) + _duplicate_tag(item) + _provisional_tag(item),
-        kind_label=str(ItemKind(item.kind).label),
-        status_label=str(IntakeItem.Status(item.status).label),
+        worker=worker,
+        tags=_tag_list(lines),
     )
-
-
-def _provisional_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
-    """A report about a child not in the register, not yet linked or kept (issue #14)."""
-    if not item.child_unresolved:
-        return ()
-    return (("", Tag(_("Finns inte i registret"), "yellow")),)
-
-
-def _duplicate_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
-    """Sent anyway after the duplicate warning (issue #11): flagged in the queue too."""
-    if item.likely_duplicate_of_id is None:
-        return ()
-    return (("", Tag(_("Trolig dubblett"), "yellow")),)
 
 
 @require_GET
@@ -156,11 +200,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     form = QueueFilterForm(request.GET or None)
     status, mine = form.filters()
-    items = services.queue_read(actor=actor, status=status, assigned_to_me=mine)
+    entries = services.queue_read(actor=actor, status=status, assigned_to_me=mine, plain=True)
     today = timezone.localdate()
     # One reverse() for the page, not one per row.
     url_pattern = reverse("intake:item", args=[_PLACEHOLDER])
-    rows = [queue_row(item, today, url_pattern) for item in items]
+    words = QueueWords()
+    rows = [queue_row(entry, today, url_pattern, words) for entry in entries]
     context = {
         "form": form,
         "rows": rows,
