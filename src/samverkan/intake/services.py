@@ -1430,7 +1430,7 @@ def sent_list_read(*, actor: Actor) -> tuple[list[selectors.SentView], list[Cons
     """Skickat till socialtjänsten: one audited read naming every child listed."""
     enforce(policies.can_use_one_way_in(actor))
     with transaction.atomic():
-        items = selectors.sent_items(actor=actor)
+        items = selectors.sent_items(actor=actor, full=True)
         consultations = selectors.sent_consultations(actor=actor)
         audit.record(
             actor=actor,
