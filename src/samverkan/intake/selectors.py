@@ -88,13 +88,18 @@ def item_ref(item: IntakeItem) -> policies.ItemRef:
     )
 
 
-def item_facts(item: "IntakeItem | QueueEntry") -> deadlines.ItemFacts:
+def item_facts(
+    item: "IntakeItem | QueueEntry", zone: datetime.tzinfo | None = None
+) -> deadlines.ItemFacts:
+    """`zone`: the current time zone, when the caller has it at hand (a page of rows)."""
+    zone = zone or timezone.get_current_timezone()
+
     def day(value: datetime.datetime | None) -> datetime.date | None:
-        return timezone.localdate(value) if value is not None else None
+        return timezone.localdate(value, zone) if value is not None else None
 
     return deadlines.ItemFacts(
         kind=item.kind,
-        received_on=timezone.localdate(item.received_at),
+        received_on=timezone.localdate(item.received_at, zone),
         protection_assessed_on=day(item.protection_assessed_at),
         decision_due=item.decision_due,
         extended_due=item.extended_due,
@@ -110,9 +115,11 @@ def item_facts(item: "IntakeItem | QueueEntry") -> deadlines.ItemFacts:
 
 
 def item_deadlines(
-    item: "IntakeItem | QueueEntry", today: datetime.date | None = None
+    item: "IntakeItem | QueueEntry",
+    today: datetime.date | None = None,
+    zone: datetime.tzinfo | None = None,
 ) -> deadlines.Deadlines:
-    return deadlines.evaluate(item_facts(item), today or timezone.localdate())
+    return deadlines.evaluate(item_facts(item, zone), today or timezone.localdate())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ kept (400); a step someone else already recorded, or a stale version, shows its 
 The services enforce the object-level policy on every read and write."""
 
 import datetime
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -62,6 +63,7 @@ def _days_since(moment: datetime.datetime, today: datetime.date) -> int:
 
 
 _PLACEHOLDER = UUID(int=0)
+_PLACEHOLDER_TEXT = str(_PLACEHOLDER)
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,26 @@ class Tag:
     colour: str = ""  # a govuk-tag modifier: red, orange, yellow; "" for plain text
 
 
+# One row of the queue's table (intake/handling/queue.html prints the rows as they are).
+_QUEUE_ROW = """
+    <tr class="govuk-table__row">
+      <td class="govuk-table__cell"><a class="govuk-link" href="{url}">{reference}</a><br><span class="govuk-body-s">{kind} · {status}</span></td>
+      <td class="govuk-table__cell">{child}<br>
+        <span class="govuk-body-s">{age} · {number}</span>
+        {protected}</td>
+      <td class="govuk-table__cell">{school}</td>
+      <td class="govuk-table__cell">{received}<br>
+        <span class="govuk-body-s">{waited}</span></td>
+      <td class="govuk-table__cell">{worker}</td>
+      <td class="govuk-table__cell">{tags}</td>
+    </tr>
+  """  # noqa: E501
+
+
 @dataclass(frozen=True)
 class QueueRow:
-    """One row of the queue with every word and date ready to print: fifty rows of per-row
-    template logic, model instances and translation lookups were most of the page's time."""
+    """One row of the queue with every word and date ready: fifty rows of per-row template
+    logic, model instances and translation lookups were most of the page's time."""
 
     url: str
     reference: str
@@ -89,13 +107,48 @@ class QueueRow:
     worker: str  # the worker's name, or "Ingen"
     tags: SafeString  # the deadline flags as a list (intake/handling/_deadline_tags.html)
 
+    def html(self, words: "QueueWords") -> SafeString:
+        """The table row, every value escaped as the template would."""
+        return mark_safe(  # noqa: S308 - every value is escaped by _escape
+            _QUEUE_ROW.format(
+                url=_escape(self.url),
+                reference=_escape(self.reference),
+                kind=_escape(self.kind_label),
+                status=_escape(self.status_label),
+                child=_escape(self.child_name),
+                age=_escape(self.age_label),
+                number=_escape(self.masked_identity_number),
+                protected=words.protected if self.is_protected else "",
+                school=_escape(self.school),
+                received=_escape(self.received),
+                waited=_escape(self.waited_label),
+                worker=_escape(self.worker),
+                tags=self.tags,
+            )
+        )
+
+
+def _escape(value: str) -> str:
+    """django.utils.html.conditional_escape without its lazy-string wrapper (fifty rows of a
+    dozen values): the same html.escape for a plain string, a safe string as it is."""
+    if isinstance(value, SafeString):
+        return value
+    return html.escape(str(value))
+
 
 class QueueWords:
     """The queue's translated words, looked up once per page rather than once per row."""
 
     def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
         self.today_label = _("i dag")
         self.nobody = _("Ingen")
+        self.protected = format_html(
+            '<br><strong class="govuk-tag govuk-tag--red">{}</strong>',
+            _("Skyddade personuppgifter"),
+        )
+        self._ages: dict[int, str] = {}
+        self._waits: dict[int, str] = {}
         self.no_number = _("inget personnummer")
         self.kinds = {str(value): str(label) for value, label in ItemKind.choices}
         self.statuses = {str(value): str(label) for value, label in IntakeItem.Status.choices}
@@ -114,6 +167,20 @@ class QueueWords:
         self.feedback_by = _("Återkoppling senast %(date)s")
         self.duplicate = Tag(_("Trolig dubblett"), "yellow")
         self.provisional = Tag(_("Finns inte i registret"), "yellow")
+
+    def age(self, years: int) -> str:
+        if years not in self._ages:
+            self._ages[years] = ngettext("%(age)d år", "%(age)d år", years) % {"age": years}
+        return self._ages[years]
+
+    def waited(self, days: int) -> str:
+        if days == 0:
+            return self.today_label
+        if days not in self._waits:
+            self._waits[days] = ngettext(
+                "väntat %(days)d dag", "väntat %(days)d dagar", days
+            ) % {"days": days}
+        return self._waits[days]
 
 
 def deadline_tags(d: deadlines.Deadlines, words: QueueWords) -> tuple[tuple[str, Tag | None], ...]:
@@ -136,34 +203,27 @@ def deadline_tags(d: deadlines.Deadlines, words: QueueWords) -> tuple[tuple[str,
 
 
 def _tag_list(lines: tuple[tuple[str, Tag | None], ...]) -> SafeString:
-    items = format_html_join(
-        "",
-        "<li>{}{}</li>",
-        (
-            (
-                text,
-                format_html(' <strong class="govuk-tag govuk-tag--{}">{}</strong>', t.colour, t.text)
-                if t
-                else "",
-            )
-            for text, t in lines
-        ),
+    items = "".join(
+        "<li>{}{}</li>".format(
+            _escape(text),
+            f' <strong class="govuk-tag govuk-tag--{_escape(t.colour)}">{_escape(t.text)}</strong>'
+            if t
+            else "",
+        )
+        for text, t in lines
     )
-    return format_html('<ul class="govuk-list govuk-!-margin-bottom-0">{}</ul>', items)
+    return mark_safe(  # noqa: S308 - every value is escaped by _escape
+        f'<ul class="govuk-list govuk-!-margin-bottom-0">{items}</ul>'
+    )
 
 
 def queue_row(
     entry: selectors.QueueEntry, today: datetime.date, url_pattern: str, words: QueueWords
 ) -> QueueRow:
     age = age_on(entry.child_birth_date, today)
-    waited = _days_since(entry.received_at, today)
-    if waited == 0:
-        waited_label = words.today_label
-    else:
-        waited_label = ngettext("väntat %(days)d dag", "väntat %(days)d dagar", waited) % {
-            "days": waited
-        }
-    lines = deadline_tags(selectors.item_deadlines(entry, today), words)
+    received = timezone.localtime(entry.received_at, words.zone)
+    waited = (today - received.date()).days
+    lines = deadline_tags(selectors.item_deadlines(entry, today, words.zone), words)
     if entry.likely_duplicate_of_id is not None:
         # Sent anyway after the duplicate warning (issue #11): flagged in the queue too.
         lines += (("", words.duplicate),)
@@ -177,17 +237,17 @@ def queue_row(
         worker = full or entry.assigned_username or ""
     number = entry.child_identity_number
     return QueueRow(
-        url=url_pattern.replace(str(_PLACEHOLDER), str(entry.id)),
+        url=url_pattern.replace(_PLACEHOLDER_TEXT, str(entry.id)),
         reference=entry.reference,
         kind_label=words.kinds.get(entry.kind, entry.kind),
         status_label=words.statuses.get(entry.status, entry.status),
         child_name=f"{entry.child_family_name}, {entry.child_given_name}",
-        age_label=ngettext("%(age)d år", "%(age)d år", age) % {"age": age},
+        age_label=words.age(age),
         masked_identity_number=mask_identity_number(number) if number else words.no_number,
         is_protected=entry.child_protection_marking != ProtectionMarking.NONE,
         school=entry.school_name,
-        received=timezone.localtime(entry.received_at).strftime("%Y-%m-%d %H:%M"),
-        waited_label=waited_label,
+        received=received.strftime("%Y-%m-%d %H:%M"),
+        waited_label=words.waited(waited),
         worker=worker,
         tags=_tag_list(lines),
     )
@@ -205,7 +265,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # One reverse() for the page, not one per row.
     url_pattern = reverse("intake:item", args=[_PLACEHOLDER])
     words = QueueWords()
-    rows = [queue_row(entry, today, url_pattern, words) for entry in entries]
+    rows = [queue_row(entry, today, url_pattern, words).html(words) for entry in entries]
     context = {
         "form": form,
         "rows": rows,
