@@ -85,7 +85,7 @@ _QUEUE_ROW = """
       <td class="govuk-table__cell">{worker}</td>
       <td class="govuk-table__cell">{tags}</td>
     </tr>
-  """  # noqa: E501
+  """
 
 
 @dataclass(frozen=True)
@@ -177,9 +177,9 @@ class QueueWords:
         if days == 0:
             return self.today_label
         if days not in self._waits:
-            self._waits[days] = ngettext(
-                "väntat %(days)d dag", "väntat %(days)d dagar", days
-            ) % {"days": days}
+            self._waits[days] = ngettext("väntat %(days)d dag", "väntat %(days)d dagar", days) % {
+                "days": days
+            }
         return self._waits[days]
 
 
