@@ -39,18 +39,11 @@ from .models import (
 )
 
 QUEUE_PAGE_SIZE = 50
-# What a queue row shows (the page and the API): fewer columns, less to build per row.
-QUEUE_COLUMNS = (
-    "id",
-    "municipality_id",
-    "owner_unit_id",
-    "handed_over_to_id",
-    "created_by_id",
-    "reference",
+# What the deadlines and the flags of a queue row read, in QueueEntry's order.
+_QUEUE_FACTS = (
     "kind",
     "status",
     "received_at",
-    "needs_protection_now",
     "protection_assessed_at",
     "decision_due",
     "extended_due",
@@ -60,15 +53,29 @@ QUEUE_COLUMNS = (
     "likely_duplicate_of_id",
     "child_source",
     "child_resolved_at",
-    "assigned_to_id",
-    "school_id",
-    "child_id",
-    "child__id",
+)
+_QUEUE_CHILD = (
     "child__given_name",
     "child__family_name",
     "child__birth_date",
     "child__identity_number",
     "child__protection_marking",
+)
+# What a queue row shows (the page and the API): fewer columns, less to build per row.
+QUEUE_COLUMNS = (
+    "id",
+    "municipality_id",
+    "owner_unit_id",
+    "handed_over_to_id",
+    "created_by_id",
+    "reference",
+    "needs_protection_now",
+    *_QUEUE_FACTS,
+    "assigned_to_id",
+    "school_id",
+    "child_id",
+    "child__id",
+    *_QUEUE_CHILD,
     "school__id",
     "school__name",
     "assigned_to__id",
@@ -280,24 +287,9 @@ class QueueEntry(NamedTuple):
 _QUEUE_ENTRY_COLUMNS = (
     "id",
     "reference",
-    "kind",
-    "status",
-    "received_at",
-    "protection_assessed_at",
-    "decision_due",
-    "extended_due",
-    "decided_at",
-    "feedback_requested_at",
-    "feedback_given_at",
-    "likely_duplicate_of_id",
-    "child_source",
-    "child_resolved_at",
+    *_QUEUE_FACTS,
     "child_id",
-    "child__given_name",
-    "child__family_name",
-    "child__birth_date",
-    "child__identity_number",
-    "child__protection_marking",
+    *_QUEUE_CHILD,
     "school__name",
     "assigned_to_id",
     "assigned_to__first_name",
