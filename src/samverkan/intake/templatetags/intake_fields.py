@@ -6,6 +6,7 @@ value, its choices and the include's options: the page shows up to a dozen such 
 rendering each through includes/field.html was a fifth of the page's time. A bound form (the
 page again after bad input) is rendered as the include renders it, every time."""
 
+import html
 from typing import Any
 
 from django import template
@@ -25,6 +26,25 @@ def _render(field: BoundField, options: dict[str, Any]) -> SafeString:
     return mark_safe(html)  # noqa: S308 - the template escaped it
 
 
+def _hidden(field: BoundField) -> SafeString:
+    """Django's HiddenInput as its template writes it, without the form renderer's templates
+    (a page has three): the widget's own HTML when it carries attributes of its own."""
+    widget = field.field.widget
+    if (
+        widget.attrs
+        or field.build_widget_attrs({}, widget)
+        or widget.is_localized
+        or not field.auto_id
+    ):
+        return mark_safe(f"{field}\n")  # noqa: S308 - Django's widget escaped it
+    value = field.value()
+    shown = "" if value is None or value == "" else f' value="{html.escape(str(value))}"'
+    return mark_safe(  # noqa: S308 - every value is escaped
+        f'<input type="hidden" name="{html.escape(field.html_name)}"{shown}'
+        f' id="{html.escape(field.auto_id)}">\n'
+    )
+
+
 @register.simple_tag
 def intake_field(field: BoundField, **options: Any) -> SafeString:
     """{% include "includes/field.html" with field=... %}, options as the include's."""
@@ -32,7 +52,7 @@ def intake_field(field: BoundField, **options: Any) -> SafeString:
         return _render(field, options)
     if field.is_hidden:
         # A hidden field renders bare (its value may be new on every page: a request id).
-        return mark_safe(f"{field}\n")  # noqa: S308 - Django's widget escaped it
+        return _hidden(field)
     value = field.value()
     choices = getattr(field.field, "choices", None)
     key = (
