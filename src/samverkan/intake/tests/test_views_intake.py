@@ -996,3 +996,40 @@ def test_consultation_is_answered_once_and_shows_the_time_to_answer(login: Any, 
     assert "Inga konsultationer väntar på svar." in queue
     assert c.reference in queue
     assert "Tid till svar" in queue
+
+
+def test_queue_rows_escape_every_value(login: Any, world: Any) -> None:
+    """The rows' HTML is built in Python (issue #16): a name is escaped as the template would."""
+    world.child1.given_name = "<b>Ella</b>"
+    world.child1.save(update_fields=["given_name"])
+    item = report(world)
+    page = login("intake").get(reverse("intake:queue")).content.decode()
+
+    assert "&lt;b&gt;Ella&lt;/b&gt;" in page
+    assert "<b>Ella</b>" not in page
+    assert f'href="{reverse("intake:item", args=[item.pk])}">{item.reference}</a>' in page
+
+
+def test_intake_field_renders_as_the_include(world: Any) -> None:
+    """{% intake_field %} keeps an unbound field's HTML (issue #16): the same HTML as
+    includes/field.html, for unbound and bound forms and for hidden fields."""
+    from django.template.loader import get_template
+
+    from samverkan.intake.forms_intake import AssignForm, ExtendForm, MeetingForm, NoteForm
+    from samverkan.intake.templatetags.intake_fields import intake_field
+
+    include = get_template("includes/field.html")
+    workers = [(str(uuid.uuid4()), "Anna & <Berg>")]
+    forms = [
+        AssignForm(workers=workers, initial={"assigned_to": workers[0][0], "version": 3}),
+        ExtendForm(initial={"version": 2}),
+        MeetingForm(initial={"participants": ["child"]}),
+        NoteForm(initial={"request_id": uuid.uuid4()}),
+        ExtendForm({"extend-new_due": "x", "extend-reason": "", "extend-version": "2"}),
+    ]
+    for form in forms:
+        for field in form:
+            for options in ({}, {"hint": "Ett <tips>", "input_class": "govuk-input--width-10"}):
+                expected = include.render({"field": field, **options})
+                assert intake_field(field, **options) == expected
+                assert intake_field(field, **options) == expected  # kept
