@@ -1,4 +1,4 @@
-"""`{% intake_field %}`: includes/field.html for the action forms of intake's item page, with
+"""`{% intake_field %}`: includes/field.html for the forms of intake's item page and queue, with
 the HTML of a field of an unbound form kept for the next page.
 
 An unbound field's HTML depends only on the form class, the field, the language, its initial
