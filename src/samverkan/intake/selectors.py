@@ -655,11 +655,12 @@ _SENT_COLUMNS = (
 
 # A LIMITed subquery in FROM: SQLite refuses a LIMIT of its own in a compound statement.
 _SENT_SIDE = (
-    "SELECT id FROM (SELECT id FROM intake_intakeitem WHERE municipality_id = %s AND {condition}"
+    f"SELECT id FROM (SELECT id FROM {IntakeItem._meta.db_table}"  # noqa: S608 (names from the model)
+    " WHERE municipality_id = %s AND {condition}"
     " ORDER BY received_at DESC, id DESC LIMIT %s) AS {alias}"
 )
 _SENT_NEWEST = (
-    f"SELECT {', '.join(_SENT_COLUMNS)} FROM intake_intakeitem"  # noqa: S608 - constants only
+    f"SELECT {', '.join(_SENT_COLUMNS)} FROM {IntakeItem._meta.db_table}"  # noqa: S608 (names from the model)
     " WHERE id IN ({sides}) ORDER BY received_at DESC, id DESC LIMIT %s"
 )
 
