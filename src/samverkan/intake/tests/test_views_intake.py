@@ -336,6 +336,11 @@ def test_item_query_count_does_not_grow_with_supplements_and_notes(login: Any, w
 
     assert response.content.decode().count("Notering ") == 3
     assert len(one) == len(three)
+    # Each entry's time (local) and author, as the item page prints them.
+    for entry in [*IntakeNote.objects.filter(item=item), *item.supplements.all()]:
+        when = timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M")
+        author = entry.author.get_full_name() or entry.author.username
+        assert f'<p class="govuk-body-s">{when}, {author}</p>' in response.content.decode()
 
 
 def test_item_shows_child_reporter_submission_routing_and_deadlines(login: Any, world: Any) -> None:
