@@ -1038,3 +1038,38 @@ def test_intake_field_renders_as_the_include(world: Any) -> None:
                 expected = include.render({"field": field, **options})
                 assert intake_field(field, **options) == expected
                 assert intake_field(field, **options) == expected  # kept
+
+
+def test_queue_counts_match_the_orm_counts(world: Any) -> None:
+    """The counts are SQL written once (issue #16): the same three counts as the ORM's."""
+    from django.db.models import Count, Q
+
+    from samverkan.intake import selectors
+
+    items = [report(world) for _ in range(4)]
+    # One received two days ago and still unassessed, one with a worker, one decided.
+    IntakeItem.objects.filter(pk=items[0].pk).update(
+        received_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    IntakeItem.objects.filter(pk=items[1].pk).update(
+        assigned_to=world.users["intake"], status=IntakeItem.Status.IN_PROGRESS
+    )
+    IntakeItem.objects.filter(pk=items[2].pk).update(is_open=False)
+    actor = actor_of(world.users["intake"])
+    today_start = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+    )
+    expected = IntakeItem.objects.filter(
+        owner_unit_id__in=actor.social_unit_ids, is_open=True
+    ).aggregate(
+        open=Count("pk"),
+        unassigned=Count("pk", filter=Q(status=IntakeItem.Status.NEW, assigned_to__isnull=True)),
+        protection_overdue=Count("pk", filter=Q(urgency__in=[0, 1], received_at__lt=today_start)),
+    )
+
+    counts = selectors.queue_counts(actor=actor)
+
+    assert counts == expected
+    assert counts["open"] == 3 and counts["unassigned"] == 2
+    assert counts["protection_overdue"] >= 1
+    assert selectors.queue_counts(actor=actor_of(world.users["principal"]))["open"] == 0
