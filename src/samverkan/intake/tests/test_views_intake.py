@@ -1070,6 +1070,7 @@ def test_queue_counts_match_the_orm_counts(world: Any) -> None:
     counts = selectors.queue_counts(actor=actor)
 
     assert counts == expected
-    assert counts["open"] == 3 and counts["unassigned"] == 2
+    assert counts["open"] == 3
+    assert counts["unassigned"] == 2
     assert counts["protection_overdue"] >= 1
     assert selectors.queue_counts(actor=actor_of(world.users["principal"]))["open"] == 0
