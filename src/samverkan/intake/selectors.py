@@ -522,31 +522,57 @@ def item_note_entries(*, item: IntakeItem) -> list[Entry]:
     return _entries(IntakeNote, item.pk)
 
 
+# SQL written once for the item page's two reads of role assignments (the ORM's queries cost
+# more to compile than to run). Valid on a day: RoleAssignmentQuerySet.valid_on.
+_ROLES = RoleAssignment._meta.db_table
+_VALID_ON = "r.valid_from <= %s AND (r.valid_to IS NULL OR r.valid_to >= %s)"
+_WORKERS_SQL = (
+    "SELECT r.user_id, u.first_name, u.last_name, u.username"  # noqa: S608 (names from the models)
+    f" FROM {_ROLES} r JOIN {User._meta.db_table} u ON u.id = r.user_id"
+    f" WHERE {_VALID_ON} AND r.unit_id = %s AND r.role IN ({{roles}})"
+    " ORDER BY u.last_name, u.first_name, r.id"
+)
+_REPORTER_ROLES_SQL = (
+    f"SELECT r.role FROM {_ROLES} r WHERE {_VALID_ON}"  # noqa: S608 (names from the models)
+    " AND r.user_id = %s AND r.unit_id = %s ORDER BY r.id"
+)
+
+
+def _valid_on(day: datetime.date) -> list[Any]:
+    field = RoleAssignment._meta.get_field("valid_from")
+    value = field.get_db_prep_value(day, connection)
+    return [value, value]
+
+
+def _key(value: UUID) -> Any:
+    return RoleAssignment._meta.pk.get_db_prep_value(value, connection)
+
+
 def worker_choices(*, item: IntakeItem) -> list[tuple[str, str]]:
     """assignable_workers as the assign form's choices: (id, name), one per worker."""
-    rows = (
-        RoleAssignment.objects.valid_on(timezone.localdate())
-        .filter(unit_id=item.owner_unit_id, role__in=SOCIAL_SERVICES_ROLES)
-        .order_by("user__last_name", "user__first_name", "pk")
-        .values_list("user_id", "user__first_name", "user__last_name", "user__username")
-    )
-    seen: dict[UUID, str] = {}
+    roles = sorted(str(role) for role in SOCIAL_SERVICES_ROLES)
+    sql = _WORKERS_SQL.format(roles=", ".join(["%s"] * len(roles)))
+    params = [*_valid_on(timezone.localdate()), _key(item.owner_unit_id), *roles]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    seen: dict[str, str] = {}
     for user_id, first, last, username in rows:
-        seen.setdefault(user_id, f"{first} {last}".strip() or username)
-    return [(str(user_id), name) for user_id, name in seen.items()]
+        # A UUID from PostgreSQL, its hex from SQLite: the form's value is the dashed text.
+        seen.setdefault(str(UUID(str(user_id))), f"{first} {last}".strip() or username)
+    return list(seen.items())
 
 
 def reporter_roles(*, item: IntakeItem) -> list[str]:
     """The reporter's roles at the sending school on the day the item was received."""
     if item.created_by_id is None:
         return []
-    rows = (
-        RoleAssignment.objects.valid_on(timezone.localdate(item.received_at))
-        .filter(user_id=item.created_by_id, unit_id=item.school_id)
-        .order_by("pk")
-        .values_list("role", flat=True)
-    )
-    return [str(Role(role).label) for role in rows]
+    day = timezone.localdate(item.received_at)
+    params = [*_valid_on(day), _key(item.created_by_id), _key(item.school_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(_REPORTER_ROLES_SQL, params)
+        rows = cursor.fetchall()
+    return [str(Role(role).label) for (role,) in rows]
 
 
 def consultation_queue(*, actor: Actor, status: str = "open") -> QuerySet[Consultation]:

@@ -360,6 +360,9 @@ def test_item_shows_child_reporter_submission_routing_and_deadlines(login: Any, 
     assert world.child1.masked_identity_number in page
     assert world.users["principal"].get_full_name() in page
     assert "Rektor" in page
+    worker = world.users["intake"]
+    name = worker.get_full_name() or worker.username
+    assert f'<option value="{worker.pk}">{name}</option>' in page  # the assign form's choice
     assert "070-123 45 67" in page
     assert "blåmärken på armarna" in page
     assert "nytt blåmärke i dag" in page
