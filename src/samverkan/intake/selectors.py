@@ -495,15 +495,6 @@ def item_supplements(*, item: IntakeItem) -> QuerySet[Supplement]:
     )
 
 
-def item_notes(*, item: IntakeItem) -> QuerySet[IntakeNote]:
-    """Intake's working notes on an item its handler has opened, oldest first."""
-    return (
-        IntakeNote.objects.filter(item_id=item.pk)
-        .select_related("author")
-        .order_by("created_at", "pk")
-    )
-
-
 @dataclass(frozen=True)
 class Entry:
     """A supplement or a note as the item page prints it: the time and the author's name ready."""
@@ -546,7 +537,7 @@ def item_supplement_entries(*, item: IntakeItem) -> list[Entry]:
 
 
 def item_note_entries(*, item: IntakeItem) -> list[Entry]:
-    """item_notes for intake's item page: plain rows, oldest first."""
+    """Intake's working notes on an item its handler has opened, oldest first."""
     return _entries(IntakeNote, item.pk)
 
 
