@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.access.models import User
 from samverkan.organisations.models import Unit
 
 from .models import IntakeItem, TeamProfile
@@ -73,9 +72,12 @@ class AssignForm(ActionForm):
     prefix = "assign"
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, workers: Iterable[User] | None, **kwargs: Any) -> None:
-        """Without `workers` (a POST) any posted value is accepted: the service checks that
-        the worker belongs to the receiving unit, and the page sets the real choices again."""
+    def __init__(
+        self, *args: Any, workers: Iterable[tuple[str, str]] | None, **kwargs: Any
+    ) -> None:
+        """`workers`: (id, name) pairs (selectors.worker_choices). Without them (a POST) any
+        posted value is accepted: the service checks that the worker belongs to the receiving
+        unit, and the page sets the real choices again."""
         super().__init__(*args, **kwargs)
         self.fields["assigned_to"] = forms.ChoiceField(
             label=_("Handläggare"),
@@ -91,10 +93,10 @@ class AssignForm(ActionForm):
             self.set_workers(workers)
         self.order_fields(["assigned_to", "version"])
 
-    def set_workers(self, workers: Iterable[User]) -> None:
+    def set_workers(self, workers: Iterable[tuple[str, str]]) -> None:
         self.fields["assigned_to"].choices = [  # type: ignore[attr-defined]
             ("", _("Välj handläggare")),
-            *((str(w.pk), w.get_full_name() or w.username) for w in workers),
+            *workers,
         ]
 
 

@@ -1025,11 +1025,15 @@ def sent_item_read(*, actor: Actor, item_id: UUID) -> selectors.SentView:
     return view
 
 
-def queue_read(*, actor: Actor, status: str = "open", assigned_to_me: bool = False) -> list[Any]:
-    """The intake queue's page: one audited read naming every child listed."""
+def queue_read(
+    *, actor: Actor, status: str = "open", assigned_to_me: bool = False, plain: bool = False
+) -> list[Any]:
+    """The intake queue's page: one audited read naming every child listed. `plain`: the
+    rows as selectors.QueueEntry values (the page) rather than items (the API)."""
     enforce(policies.can_work_intake(actor))
+    page = selectors.queue_entries if plain else selectors.queue_page
     with transaction.atomic():
-        items = selectors.queue_page(actor=actor, status=status, assigned_to_me=assigned_to_me)
+        items = page(actor=actor, status=status, assigned_to_me=assigned_to_me)
         audit.record(
             actor=actor,
             action=AuditAction.SEARCH,
@@ -1426,7 +1430,7 @@ def sent_list_read(*, actor: Actor) -> tuple[list[selectors.SentView], list[Cons
     """Skickat till socialtjänsten: one audited read naming every child listed."""
     enforce(policies.can_use_one_way_in(actor))
     with transaction.atomic():
-        items = selectors.sent_items(actor=actor)
+        items = selectors.sent_items(actor=actor, full=True)
         consultations = selectors.sent_consultations(actor=actor)
         audit.record(
             actor=actor,

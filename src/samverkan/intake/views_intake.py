@@ -7,6 +7,7 @@ kept (400); a step someone else already recorded, or a stale version, shows its 
 The services enforce the object-level policy on every read and write."""
 
 import datetime
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +18,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.access.decisions import policy
 from samverkan.children import policies as children_policies
+from samverkan.children.identity import mask_identity_number
+from samverkan.children.models import ProtectionMarking
 from samverkan.consent.rules import age_on
 from samverkan.core.errors import ConcurrentEdit
 
@@ -58,6 +63,7 @@ def _days_since(moment: datetime.datetime, today: datetime.date) -> int:
 
 
 _PLACEHOLDER = UUID(int=0)
+_PLACEHOLDER_TEXT = str(_PLACEHOLDER)
 
 
 @dataclass(frozen=True)
@@ -66,87 +72,185 @@ class Tag:
     colour: str = ""  # a govuk-tag modifier: red, orange, yellow; "" for plain text
 
 
+# One row of the queue's table (intake/handling/queue.html prints the rows as they are).
+_QUEUE_ROW = """
+    <tr class="govuk-table__row">
+      <td class="govuk-table__cell"><a class="govuk-link" href="{url}">{reference}</a><br><span class="govuk-body-s">{kind} · {status}</span></td>
+      <td class="govuk-table__cell">{child}<br>
+        <span class="govuk-body-s">{age} · {number}</span>
+        {protected}</td>
+      <td class="govuk-table__cell">{school}</td>
+      <td class="govuk-table__cell">{received}<br>
+        <span class="govuk-body-s">{waited}</span></td>
+      <td class="govuk-table__cell">{worker}</td>
+      <td class="govuk-table__cell">{tags}</td>
+    </tr>
+  """
+
+
 @dataclass(frozen=True)
 class QueueRow:
-    """One row of the queue with its words ready: fifty rows of per-row template logic and
-    translation lookups were half of the page's time."""
+    """One row of the queue with every word and date ready: fifty rows of per-row template
+    logic, model instances and translation lookups were most of the page's time."""
 
-    item: IntakeItem
     url: str
-    deadlines: deadlines.Deadlines
-    age: int
-    waited_days: int
+    reference: str
+    kind_label: str
+    status_label: str
+    child_name: str  # "Family, Given"
     age_label: str
+    masked_identity_number: str
+    is_protected: bool
+    school: str
+    received: str  # local time, "Y-m-d H:i"
     waited_label: str
-    tags: tuple[tuple[str, Tag | None], ...]
-    # The enum's label, not get_FOO_display(): Django's display method translates and hashes
-    # every choice of the field on each call, twice a row.
-    kind_label: str = ""
-    status_label: str = ""
+    worker: str  # the worker's name, or "Ingen"
+    tags: SafeString  # the deadline flags as a list (intake/handling/_deadline_tags.html)
+
+    def html(self, words: "QueueWords") -> SafeString:
+        """The table row, every value escaped as the template would."""
+        return mark_safe(  # noqa: S308 - every value is escaped by _escape
+            _QUEUE_ROW.format(
+                url=_escape(self.url),
+                reference=_escape(self.reference),
+                kind=_escape(self.kind_label),
+                status=_escape(self.status_label),
+                child=_escape(self.child_name),
+                age=_escape(self.age_label),
+                number=_escape(self.masked_identity_number),
+                protected=words.protected if self.is_protected else "",
+                school=_escape(self.school),
+                received=_escape(self.received),
+                waited=_escape(self.waited_label),
+                worker=_escape(self.worker),
+                tags=self.tags,
+            )
+        )
 
 
-def deadline_tags(d: deadlines.Deadlines) -> tuple[tuple[str, Tag | None], ...]:
+def _escape(value: str) -> str:
+    """django.utils.html.conditional_escape without its lazy-string wrapper (fifty rows of a
+    dozen values): the same html.escape for a plain string, a safe string as it is."""
+    if isinstance(value, SafeString):
+        return value
+    return html.escape(str(value))
+
+
+class QueueWords:
+    """The queue's translated words, looked up once per page rather than once per row."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.today_label = _("i dag")
+        self.nobody = _("Ingen")
+        self.protected = format_html(
+            '<br><strong class="govuk-tag govuk-tag--red">{}</strong>',
+            _("Skyddade personuppgifter"),
+        )
+        self._ages: dict[int, str] = {}
+        self._waits: dict[int, str] = {}
+        self.no_number = _("inget personnummer")
+        self.kinds = {str(value): str(label) for value, label in ItemKind.choices}
+        self.statuses = {str(value): str(label) for value, label in IntakeItem.Status.choices}
+        flag = deadlines.Flag
+        self.protection = {
+            flag.OVERDUE: Tag(_("Skyddsbedömning saknas"), "red"),
+            flag.DUE_TODAY: Tag(_("Skyddsbedömning i dag"), "orange"),
+        }
+        self.status_tags = {
+            flag.OVERDUE: Tag(_("Försenad"), "red"),
+            flag.DUE_TODAY: Tag(_("I dag"), "orange"),
+            flag.SOON: Tag(_("Snart"), "yellow"),
+        }
+        self.feedback_overdue = Tag(_("Återkoppling försenad"), "red")
+        self.decision_by = _("Beslut senast %(date)s")
+        self.feedback_by = _("Återkoppling senast %(date)s")
+        self.duplicate = Tag(_("Trolig dubblett"), "yellow")
+        self.provisional = Tag(_("Finns inte i registret"), "yellow")
+
+    def age(self, years: int) -> str:
+        if years not in self._ages:
+            self._ages[years] = ngettext("%(age)d år", "%(age)d år", years) % {"age": years}
+        return self._ages[years]
+
+    def waited(self, days: int) -> str:
+        if days == 0:
+            return self.today_label
+        if days not in self._waits:
+            self._waits[days] = ngettext("väntat %(days)d dag", "väntat %(days)d dagar", days) % {
+                "days": days
+            }
+        return self._waits[days]
+
+
+def deadline_tags(d: deadlines.Deadlines, words: QueueWords) -> tuple[tuple[str, Tag | None], ...]:
     """The deadline flags as (line, tag) pairs, as intake/handling/_deadline_tags.html shows
     them on the item page."""
     flag = deadlines.Flag
     lines: list[tuple[str, Tag | None]] = []
-    if d.protection == flag.OVERDUE:
-        lines.append(("", Tag(_("Skyddsbedömning saknas"), "red")))
-    elif d.protection == flag.DUE_TODAY:
-        lines.append(("", Tag(_("Skyddsbedömning i dag"), "orange")))
-    status_tags = {
-        flag.OVERDUE: Tag(_("Försenad"), "red"),
-        flag.DUE_TODAY: Tag(_("I dag"), "orange"),
-        flag.SOON: Tag(_("Snart"), "yellow"),
-    }
+    if d.protection in words.protection:
+        lines.append(("", words.protection[d.protection]))
     if d.decision not in (flag.NOT_APPLICABLE, flag.DONE) and d.decision_date is not None:
-        text = _("Beslut senast %(date)s") % {"date": d.decision_date.isoformat()}
-        lines.append((text, status_tags.get(d.decision)))
+        text = words.decision_by % {"date": d.decision_date.isoformat()}
+        lines.append((text, words.status_tags.get(d.decision)))
     if d.feedback_date and d.feedback not in (flag.NOT_APPLICABLE, flag.DONE):
-        text = _("Återkoppling senast %(date)s") % {"date": d.feedback_date.isoformat()}
-        tag = status_tags.get(d.feedback)
+        text = words.feedback_by % {"date": d.feedback_date.isoformat()}
+        tag = words.status_tags.get(d.feedback)
         if d.feedback == flag.OVERDUE:
-            tag = Tag(_("Återkoppling försenad"), "red")
+            tag = words.feedback_overdue
         lines.append((text, tag))
     return tuple(lines)
 
 
-def queue_row(item: IntakeItem, today: datetime.date, url_pattern: str) -> QueueRow:
-    age = age_on(item.child.birth_date, today)
-    waited = _days_since(item.received_at, today)
-    item_deadlines = selectors.item_deadlines(item, today)
-    if waited == 0:
-        waited_label = _("i dag")
-    else:
-        waited_label = ngettext("väntat %(days)d dag", "väntat %(days)d dagar", waited) % {
-            "days": waited
-        }
-    return QueueRow(
-        item=item,
-        url=url_pattern.replace(str(_PLACEHOLDER), str(item.pk)),
-        deadlines=item_deadlines,
-        age=age,
-        waited_days=waited,
-        age_label=ngettext("%(age)d år", "%(age)d år", age) % {"age": age},
-        waited_label=waited_label,
-        tags=deadline_tags(item_deadlines) + _duplicate_tag(item) + _provisional_tag(item),
-        kind_label=str(ItemKind(item.kind).label),
-        status_label=str(IntakeItem.Status(item.status).label),
+def _tag_list(lines: tuple[tuple[str, Tag | None], ...]) -> SafeString:
+    items = "".join(
+        "<li>{}{}</li>".format(
+            _escape(text),
+            f' <strong class="govuk-tag govuk-tag--{_escape(t.colour)}">{_escape(t.text)}</strong>'
+            if t
+            else "",
+        )
+        for text, t in lines
+    )
+    return mark_safe(  # noqa: S308 - every value is escaped by _escape
+        f'<ul class="govuk-list govuk-!-margin-bottom-0">{items}</ul>'
     )
 
 
-def _provisional_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
-    """A report about a child not in the register, not yet linked or kept (issue #14)."""
-    if not item.child_unresolved:
-        return ()
-    return (("", Tag(_("Finns inte i registret"), "yellow")),)
-
-
-def _duplicate_tag(item: IntakeItem) -> tuple[tuple[str, Tag | None], ...]:
-    """Sent anyway after the duplicate warning (issue #11): flagged in the queue too."""
-    if item.likely_duplicate_of_id is None:
-        return ()
-    return (("", Tag(_("Trolig dubblett"), "yellow")),)
+def queue_row(
+    entry: selectors.QueueEntry, today: datetime.date, url_pattern: str, words: QueueWords
+) -> QueueRow:
+    age = age_on(entry.child_birth_date, today)
+    received = timezone.localtime(entry.received_at, words.zone)
+    waited = (today - received.date()).days
+    lines = deadline_tags(selectors.item_deadlines(entry, today, words.zone), words)
+    if entry.likely_duplicate_of_id is not None:
+        # Sent anyway after the duplicate warning (issue #11): flagged in the queue too.
+        lines += (("", words.duplicate),)
+    if entry.child_unresolved:
+        # A report about a child not in the register, not yet linked or kept (issue #14).
+        lines += (("", words.provisional),)
+    if entry.assigned_to_id is None:
+        worker = words.nobody
+    else:
+        full = f"{entry.assigned_first_name} {entry.assigned_last_name}".strip()
+        worker = full or entry.assigned_username or ""
+    number = entry.child_identity_number
+    return QueueRow(
+        url=url_pattern.replace(_PLACEHOLDER_TEXT, str(entry.id)),
+        reference=entry.reference,
+        kind_label=words.kinds.get(entry.kind, entry.kind),
+        status_label=words.statuses.get(entry.status, entry.status),
+        child_name=f"{entry.child_family_name}, {entry.child_given_name}",
+        age_label=words.age(age),
+        masked_identity_number=mask_identity_number(number) if number else words.no_number,
+        is_protected=entry.child_protection_marking != ProtectionMarking.NONE,
+        school=entry.school_name,
+        received=received.strftime("%Y-%m-%d %H:%M"),
+        waited_label=words.waited(waited),
+        worker=worker,
+        tags=_tag_list(lines),
+    )
 
 
 @require_GET
@@ -156,11 +260,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     form = QueueFilterForm(request.GET or None)
     status, mine = form.filters()
-    items = services.queue_read(actor=actor, status=status, assigned_to_me=mine)
+    entries = services.queue_read(actor=actor, status=status, assigned_to_me=mine, plain=True)
     today = timezone.localdate()
     # One reverse() for the page, not one per row.
     url_pattern = reverse("intake:item", args=[_PLACEHOLDER])
-    rows = [queue_row(item, today, url_pattern) for item in items]
+    words = QueueWords()
+    rows = [queue_row(entry, today, url_pattern, words).html(words) for entry in entries]
     context = {
         "form": form,
         "rows": rows,
@@ -220,7 +325,7 @@ def _item_page(
     bound_prefix = bound.prefix if bound is not None else None
     forms: dict[str, Any] = {}
     if shown["assign"]:
-        workers = selectors.assignable_workers(item=item)
+        workers = selectors.worker_choices(item=item)
         if isinstance(bound, AssignForm):
             bound.set_workers(workers)
             forms["assign"] = bound
@@ -257,8 +362,8 @@ def _item_page(
         "waited_days": _days_since(item.received_at, today),
         "deadlines": selectors.item_deadlines(item, today),
         "reporter_roles": selectors.reporter_roles(item=item),
-        "supplements": list(selectors.item_supplements(item=item)),
-        "notes": list(selectors.item_notes(item=item)),
+        "supplements": selectors.item_supplement_entries(item=item),
+        "notes": selectors.item_note_entries(item=item),
         "forms": forms,
         "error_form": bound if bound is not None and bound.errors else None,
         "conflict": conflict,

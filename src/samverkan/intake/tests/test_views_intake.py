@@ -336,6 +336,11 @@ def test_item_query_count_does_not_grow_with_supplements_and_notes(login: Any, w
 
     assert response.content.decode().count("Notering ") == 3
     assert len(one) == len(three)
+    # Each entry's time (local) and author, as the item page prints them.
+    for entry in [*IntakeNote.objects.filter(item=item), *item.supplements.all()]:
+        when = timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M")
+        author = entry.author.get_full_name() or entry.author.username
+        assert f'<p class="govuk-body-s">{when}, {author}</p>' in response.content.decode()
 
 
 def test_item_shows_child_reporter_submission_routing_and_deadlines(login: Any, world: Any) -> None:
@@ -355,6 +360,9 @@ def test_item_shows_child_reporter_submission_routing_and_deadlines(login: Any, 
     assert world.child1.masked_identity_number in page
     assert world.users["principal"].get_full_name() in page
     assert "Rektor" in page
+    worker = world.users["intake"]
+    name = worker.get_full_name() or worker.username
+    assert f'<option value="{worker.pk}">{name}</option>' in page  # the assign form's choice
     assert "070-123 45 67" in page
     assert "blåmärken på armarna" in page
     assert "nytt blåmärke i dag" in page
@@ -996,3 +1004,76 @@ def test_consultation_is_answered_once_and_shows_the_time_to_answer(login: Any, 
     assert "Inga konsultationer väntar på svar." in queue
     assert c.reference in queue
     assert "Tid till svar" in queue
+
+
+def test_queue_rows_escape_every_value(login: Any, world: Any) -> None:
+    """The rows' HTML is built in Python (issue #16): a name is escaped as the template would."""
+    world.child1.given_name = "<b>Ella</b>"
+    world.child1.save(update_fields=["given_name"])
+    item = report(world)
+    page = login("intake").get(reverse("intake:queue")).content.decode()
+
+    assert "&lt;b&gt;Ella&lt;/b&gt;" in page
+    assert "<b>Ella</b>" not in page
+    assert f'href="{reverse("intake:item", args=[item.pk])}">{item.reference}</a>' in page
+
+
+def test_intake_field_renders_as_the_include(world: Any) -> None:
+    """{% intake_field %} keeps an unbound field's HTML (issue #16): the same HTML as
+    includes/field.html, for unbound and bound forms and for hidden fields."""
+    from django.template.loader import get_template
+
+    from samverkan.intake.forms_intake import AssignForm, ExtendForm, MeetingForm, NoteForm
+    from samverkan.intake.templatetags.intake_fields import intake_field
+
+    include = get_template("includes/field.html")
+    workers = [(str(uuid.uuid4()), "Anna & <Berg>")]
+    forms = [
+        AssignForm(workers=workers, initial={"assigned_to": workers[0][0], "version": 3}),
+        ExtendForm(initial={"version": 2}),
+        MeetingForm(initial={"participants": ["child"]}),
+        NoteForm(initial={"request_id": uuid.uuid4()}),
+        ExtendForm({"extend-new_due": "x", "extend-reason": "", "extend-version": "2"}),
+    ]
+    for form in forms:
+        for field in form:
+            for options in ({}, {"hint": "Ett <tips>", "input_class": "govuk-input--width-10"}):
+                expected = include.render({"field": field, **options})
+                assert intake_field(field, **options) == expected
+                assert intake_field(field, **options) == expected  # kept
+
+
+def test_queue_counts_match_the_orm_counts(world: Any) -> None:
+    """The counts are SQL written once (issue #16): the same three counts as the ORM's."""
+    from django.db.models import Count, Q
+
+    from samverkan.intake import selectors
+
+    items = [report(world) for _ in range(4)]
+    # One received two days ago and still unassessed, one with a worker, one decided.
+    IntakeItem.objects.filter(pk=items[0].pk).update(
+        received_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    IntakeItem.objects.filter(pk=items[1].pk).update(
+        assigned_to=world.users["intake"], status=IntakeItem.Status.IN_PROGRESS
+    )
+    IntakeItem.objects.filter(pk=items[2].pk).update(is_open=False)
+    actor = actor_of(world.users["intake"])
+    today_start = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+    )
+    expected = IntakeItem.objects.filter(
+        owner_unit_id__in=actor.social_unit_ids, is_open=True
+    ).aggregate(
+        open=Count("pk"),
+        unassigned=Count("pk", filter=Q(status=IntakeItem.Status.NEW, assigned_to__isnull=True)),
+        protection_overdue=Count("pk", filter=Q(urgency__in=[0, 1], received_at__lt=today_start)),
+    )
+
+    counts = selectors.queue_counts(actor=actor)
+
+    assert counts == expected
+    assert counts["open"] == 3
+    assert counts["unassigned"] == 2
+    assert counts["protection_overdue"] >= 1
+    assert selectors.queue_counts(actor=actor_of(world.users["principal"]))["open"] == 0

@@ -1086,3 +1086,10 @@ def test_sent_items_are_the_newest_of_own_and_led_school_items_merged(world: Any
 
     assert newest_four == made[::-1][:4]
     assert teacher_own == [made[4], made[2]]  # only the teacher's own, newest first
+    # The short list (the start page) and the full one (the list of everything sent) agree.
+    full = selectors.sent_items(actor=principal, limit=4, full=True)
+    assert [view.item.pk for view in full] == newest_four
+    short = selectors.sent_items(actor=principal, limit=4)
+    assert [(v.item.reference, v.item.status, v.status_label) for v in short] == [
+        (v.item.reference, v.item.status, v.status_label) for v in full
+    ]
