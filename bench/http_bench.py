@@ -426,16 +426,23 @@ def start_server(
     proc = subprocess.Popen(
         argv, env=env, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, process_group=0
     )
-    deadline = time.monotonic() + 60
+    return listening(proc, port, app, log, within=60)
+
+
+def listening(
+    proc: subprocess.Popen[bytes], port: int, what: str, log: Path, *, within: float
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Wait until the process listens on its port; fail if it ends or takes too long."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{app} ended with {proc.returncode}; see {log}")
+            raise RuntimeError(f"{what} ended with {proc.returncode}; see {log}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return proc, port
         except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{app} did not listen within 60 s; see {log}")
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not listen within {within:g} s; see {log}")
 
 
 def start_proxy(upstream: int, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -446,16 +453,7 @@ def start_proxy(upstream: int, workdir: Path) -> tuple[subprocess.Popen[bytes], 
     argv = [NGINX, "-p", str(workdir), "-e", str(workdir / "nginx-error.log"), "-c", str(conf)]
     handle = (workdir / "nginx.out").open("ab")
     proc = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, process_group=0)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx ended with {proc.returncode}; see {workdir}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nginx did not listen within 20 s; see {workdir}")
+    return listening(proc, port, "nginx", workdir / "nginx-error.log", within=20)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -807,7 +805,7 @@ def main() -> None:
         )
         load_after = load_average()
 
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for page in pages:
         r = results[page.key]
         if "rps" not in r:
