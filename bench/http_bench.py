@@ -199,7 +199,8 @@ def _psql(url: str, sql: str) -> str:
 
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as c:
         cur = c.execute(sql)
-        return "" if cur.description is None else str(cur.fetchone()[0])
+        row = cur.fetchone() if cur.description is not None else None
+        return "" if row is None else str(row[0])
 
 
 def _manage(env: dict[str, str], *args: str) -> float:
@@ -680,7 +681,7 @@ def main() -> None:
                     think=False,
                     workdir=workdir,
                     **kwargs,
-                )  # type: ignore[arg-type]
+                )
             return wrk(
                 base[page.server],
                 one,
@@ -688,7 +689,7 @@ def main() -> None:
                 think=False,
                 workdir=workdir,
                 **kwargs,
-            )  # type: ignore[arg-type]
+            )
 
         print(f"load average {load_average()}", flush=True)
         order = [p for p in checked if p.key == "floor_django"] + [
