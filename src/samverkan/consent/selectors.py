@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Prefetch, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from samverkan.access.actor import Actor
 from samverkan.access.models import RoleAssignment
@@ -238,16 +239,43 @@ def _uuid(value: object) -> UUID | None:
     return None if value is None else UUID(str(value))
 
 
-def consent_summaries_for_child(
+def _when(value: object) -> datetime.datetime:
+    """A time read through JSON: PostgreSQL writes it with its offset, SQLite as UTC text."""
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise ValueError(f"not a time: {value!r}")
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class ConsentFacts:
+    """A consent of the child in plain values with its state today, read in one query: what
+    the overview, the SIP pages and the chronology need of it."""
+
+    consent_id: UUID
+    purpose: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    created_at: datetime.datetime
+    categories: tuple[str, ...]
+    direction: str
+    follows_child: bool
+    status: rules.ConsentStatus
+    units: tuple[tuple[UUID, str, str], ...]  # id, domain, name
+    confirmations: tuple[tuple[str, datetime.datetime, str], ...]  # side, when, unit name
+    recipients: frozenset[tuple[UUID, str]]  # unit id, role
+    withdrawn: tuple[datetime.datetime, ...]  # when a party withdrew
+
+
+def consent_facts_for_child(
     *,
     child: Child,
     custodians: tuple[rules.Custodian, ...],
     today: datetime.date | None = None,
-) -> list[ConsentSummary]:
-    """consent_views_for_child in plain values for the overview: every consent of the child,
-    newest first, with its state, its units' names and, while in force, its facts for the
-    policies. One query for the consents with their parties, units, confirmations and
-    recipients, one for the municipality's rules."""
+) -> list[ConsentFacts]:
+    """Every consent of the child, newest first (as consent_views_for_child), in plain values:
+    one query for the consents with their parties, units, confirmations and recipients as JSON
+    arrays, one for the municipality's rules. Each state is consent.rules' judgement."""
     day = today or timezone.localdate()
     consent = Consent._meta.db_table
     party = ConsentParty._meta.db_table
@@ -259,17 +287,17 @@ def consent_summaries_for_child(
         .annotate(
             parties_json=_rows_of(
                 f"{party} p",
-                "p.kind, p.guardian_id, p.answer, p.withdrawn_at IS NOT NULL, p.created_at",
+                "p.kind, p.guardian_id, p.answer, p.withdrawn_at, p.created_at",
                 f"p.consent_id = {consent}.id",
             ),
             units_json=_rows_of(
                 f"{through} cu INNER JOIN {unit} u ON u.id = cu.unit_id",
-                "cu.unit_id, u.name",
+                "cu.unit_id, u.domain, u.name",
                 f"cu.consent_id = {consent}.id",
             ),
             sides_json=_rows_of(
-                f"{ConsentConfirmation._meta.db_table} c",
-                "c.side",
+                f"{ConsentConfirmation._meta.db_table} c INNER JOIN {unit} cu ON cu.id = c.unit_id",
+                "c.side, c.confirmed_at, cu.name",
                 f"c.consent_id = {consent}.id",
             ),
             recipients_json=_rows_of(
@@ -283,6 +311,7 @@ def consent_summaries_for_child(
             "purpose",
             "valid_from",
             "valid_to",
+            "created_at",
             "categories",
             "direction",
             "follows_child",
@@ -295,12 +324,13 @@ def consent_summaries_for_child(
     if not rows:
         return []
     overrides = _overrides_by_purpose(municipality_id=child.municipality_id)
-    summaries: list[ConsentSummary] = []
+    facts: list[ConsentFacts] = []
     for (
         pk,
         purpose,
         valid_from,
         valid_to,
+        created_at,
         categories,
         direction,
         follows_child,
@@ -310,13 +340,19 @@ def consent_summaries_for_child(
         recipients_json,
     ) in rows:
         # In the order of the model's default ordering (kind, then when recorded).
-        parties = sorted(_json(parties_json), key=lambda p: (p[0], str(p[4])))
+        parties = sorted(
+            (
+                (kind, _uuid(guardian_id), answer, None if at is None else _when(at), _when(made))
+                for kind, guardian_id, answer, at, made in _json(parties_json)
+            ),
+            key=lambda p: (p[0], p[4]),
+        )
         status = rules.evaluate(
             valid_from=valid_from,
             valid_to=valid_to,
             parties=tuple(
-                rules.PartyFact(kind, _uuid(guardian_id), answer, bool(withdrawn))  # type: ignore[arg-type]
-                for kind, guardian_id, answer, withdrawn, _created in parties
+                rules.PartyFact(kind, guardian_id, answer, withdrawn_at is not None)  # type: ignore[arg-type]
+                for kind, guardian_id, answer, withdrawn_at, _made in parties
             ),
             custodians=custodians,
             birth_date=child.birth_date,
@@ -324,36 +360,69 @@ def consent_summaries_for_child(
             today=day,
             overrides=overrides.get(purpose, ()),
         )
-        units = [(_uuid(unit_id), name) for unit_id, name in _json(units_json)]
-        active = None
-        if status.in_force:
-            active = rules.ActiveConsent(
+        facts.append(
+            ConsentFacts(
                 consent_id=pk,
-                child_id=child.pk,
-                unit_ids=frozenset(unit_id for unit_id, _name in units),  # type: ignore[misc]
-                categories=frozenset(categories),
+                purpose=purpose,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                created_at=created_at,
+                categories=tuple(categories),
                 direction=direction,
                 follows_child=follows_child,
-                valid_to=valid_to,
-                purpose=purpose,
-                confirmed_sides=frozenset(side for (side,) in _json(sides_json)),  # type: ignore[misc]
+                status=status,
+                units=tuple(
+                    (_uuid(unit_id), domain, name)  # type: ignore[misc]
+                    for unit_id, domain, name in _json(units_json)
+                ),
+                confirmations=tuple(
+                    (side, _when(at), name)  # type: ignore[misc]
+                    for side, at, name in sorted(_json(sides_json), key=lambda c: str(c[0]))
+                ),
                 recipients=frozenset(
                     (_uuid(unit_id), role)  # type: ignore[misc]
                     for unit_id, role in _json(recipients_json)
                 ),
-            )
-        summaries.append(
-            ConsentSummary(
-                pk,
-                purpose,
-                valid_from,
-                valid_to,
-                status,
-                tuple(sorted(str(name) for _unit_id, name in units)),
-                active,
+                withdrawn=tuple(at for *_party, at, _made in parties if at is not None),
             )
         )
-    return summaries
+    return facts
+
+
+def consent_summaries_for_child(
+    *,
+    child: Child,
+    custodians: tuple[rules.Custodian, ...],
+    today: datetime.date | None = None,
+) -> list[ConsentSummary]:
+    """consent_views_for_child in plain values for the overview: every consent of the child,
+    newest first, with its state, its units' names and, while in force, its facts for the
+    policies (consent_facts_for_child)."""
+    return [
+        ConsentSummary(
+            f.consent_id,
+            f.purpose,
+            f.valid_from,
+            f.valid_to,
+            f.status,
+            tuple(sorted(str(name) for _unit_id, _domain, name in f.units)),
+            rules.ActiveConsent(
+                consent_id=f.consent_id,
+                child_id=child.pk,
+                unit_ids=frozenset(unit_id for unit_id, _domain, _name in f.units),
+                categories=frozenset(f.categories),
+                direction=f.direction,
+                follows_child=f.follows_child,
+                valid_to=f.valid_to,
+                purpose=f.purpose,
+                confirmed_sides=frozenset(side for side, _at, _name in f.confirmations),
+                recipients=f.recipients,
+            )
+            if f.status.in_force
+            else None,
+        )
+        for f in consent_facts_for_child(child=child, custodians=custodians, today=today)
+    ]
 
 
 def active_consents(*, views: list[ConsentView]) -> tuple[rules.ActiveConsent, ...]:

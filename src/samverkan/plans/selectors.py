@@ -16,12 +16,7 @@ from samverkan.children.models import Child
 from samverkan.consent import rules as consent_rules
 from samverkan.consent import selectors as consent_selectors
 from samverkan.consent.models import (
-    Consent,
-    ConsentConfirmation,
-    ConsentParty,
     ConsentPurpose,
-    ConsentRecipient,
-    ConsentRule,
 )
 from samverkan.core.errors import NotFound
 from samverkan.organisations.models import Unit
@@ -68,86 +63,27 @@ class ConsentRow:
 
 
 def consent_rows(*, child: Child, today: datetime.date | None = None) -> list[ConsentRow]:
-    """Every consent of the child, newest first (as consent.selectors lists them), in values
-    queries: no model instances, no prefetch machinery."""
-    day = today or timezone.localdate()
-    consents = list(
-        Consent.objects.filter(child_id=child.pk, municipality_id=child.municipality_id)
-        .order_by("-valid_to", "-created_at", "pk")
-        .values_list("pk", "purpose", "valid_from", "valid_to", "created_at")[:200]
-    )
-    if not consents:
-        return []
-    ids = [row[0] for row in consents]
-    parties: dict[UUID, list[tuple[str, UUID | None, str, datetime.datetime | None]]] = {
-        pk: [] for pk in ids
-    }
-    for consent_id, *party in (
-        ConsentParty.objects.filter(consent_id__in=ids)
-        .order_by("kind", "created_at", "pk")
-        .values_list("consent_id", "kind", "guardian_id", "answer", "withdrawn_at")
-    ):
-        parties[consent_id].append(tuple(party))  # type: ignore[arg-type]
-    units: dict[UUID, list[tuple[UUID, str, str]]] = {pk: [] for pk in ids}
-    for consent_id, *unit in (
-        Consent.units.through.objects.filter(consent_id__in=ids)
-        .order_by()
-        .values_list("consent_id", "unit_id", "unit__domain", "unit__name")
-    ):
-        units[consent_id].append(tuple(unit))  # type: ignore[arg-type]
-    confirmations: dict[UUID, list[tuple[str, datetime.datetime, str]]] = {pk: [] for pk in ids}
-    for consent_id, *confirmation in (
-        ConsentConfirmation.objects.filter(consent_id__in=ids)
-        .order_by()
-        .values_list("consent_id", "side", "confirmed_at", "unit__name")
-    ):
-        confirmations[consent_id].append(tuple(confirmation))  # type: ignore[arg-type]
-    recipients: dict[UUID, set[tuple[UUID, str]]] = {pk: set() for pk in ids}
-    for consent_id, unit_id, role in (
-        ConsentRecipient.objects.filter(consent_id__in=ids)
-        .order_by()
-        .values_list("consent_id", "unit_id", "role")
-    ):
-        recipients[consent_id].add((unit_id, role))
+    """Every consent of the child, newest first, in plain values (consent's own reader, one
+    query and the rules): no model instances, no prefetch machinery."""
     custodians = consent_selectors.custodians_of(child=child)
-    overrides: dict[str, tuple[tuple[int, int, str, str], ...]] = {}
-    for purpose, *rule in (
-        ConsentRule.objects.filter(municipality_id=child.municipality_id)
-        .order_by("age_from")
-        .values_list("purpose", "age_from", "age_to", "guardians", "child")
-    ):
-        overrides[purpose] = (*overrides.get(purpose, ()), tuple(rule))  # type: ignore[arg-type]
-    rows = []
-    for pk, purpose, valid_from, valid_to, created_at in consents:
-        status = consent_rules.evaluate(
-            valid_from=valid_from,
-            valid_to=valid_to,
-            parties=tuple(
-                consent_rules.PartyFact(kind, guardian_id, answer, withdrawn_at is not None)
-                for kind, guardian_id, answer, withdrawn_at in parties[pk]
-            ),
-            custodians=custodians,
-            birth_date=child.birth_date,
-            purpose=purpose,
-            today=day,
-            overrides=overrides.get(purpose, ()),
+    return [
+        ConsentRow(
+            f.consent_id,
+            child.pk,
+            f.purpose,
+            f.valid_from,
+            f.valid_to,
+            f.created_at,
+            f.status,
+            f.units,
+            f.confirmations,
+            f.recipients,
+            f.withdrawn,
         )
-        rows.append(
-            ConsentRow(
-                pk,
-                child.pk,
-                purpose,
-                valid_from,
-                valid_to,
-                created_at,
-                status,
-                tuple(units[pk]),
-                tuple(confirmations[pk]),
-                frozenset(recipients[pk]),
-                tuple(at for *_party, at in parties[pk] if at is not None),
-            )
+        for f in consent_selectors.consent_facts_for_child(
+            child=child, custodians=custodians, today=today
         )
-    return rows
+    ]
 
 
 def plan_consents(

@@ -17,12 +17,13 @@ from samverkan.intake.models import IntakeItem
 from samverkan.plans import chronology
 from samverkan.plans.tests.factories import agreed_sip
 
-# Session, user and actor (3); the child and its relation (3); the consents with parties,
-# units, confirmations, recipients, custodians and rule overrides (7); the intake items (1);
+# Session, user and actor (3); the child and its relation (3); the consents with their parties,
+# units, confirmations and recipients in one query, the custodians, the rule overrides (3);
+# the intake items (1);
 # the plans, their agreed versions and meetings (3); the support episodes and their members
 # (2); the audited read (3); the header's notification count (1). Flat in the number of
 # reports, consents, plans and episodes.
-CHRONOLOGY_QUERIES = 23
+CHRONOLOGY_QUERIES = 19
 
 
 def _handled_report(world: Any) -> IntakeItem:

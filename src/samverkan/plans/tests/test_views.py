@@ -19,11 +19,11 @@ from samverkan.plans.models import CoordinatedPlan, PlanVersion
 from samverkan.plans.tests.factories import agreed_sip, called_sip, content, region_of
 
 # Session, user and actor (3); the plan with its participants, versions, goals and
-# interventions (5); the child's consents with parties, units, confirmations, recipients,
-# custodians and rule overrides (7); the audited read (savepoint, insert, release: 3); the
-# header's notification count (1); the meetings and what was sent (2). Flat in the number of
-# participants, goals, versions, meetings and sendings.
-DETAIL_QUERIES = 21
+# interventions (5); the child's consents with their parties, units, confirmations and
+# recipients in one query, the custodians, the rule overrides (3); the audited read
+# (savepoint, insert, release: 3); the header's notification count (1); the meetings and what
+# was sent (2). Flat in the number of participants, goals, versions, meetings and sendings.
+DETAIL_QUERIES = 17
 
 
 @pytest.fixture
