@@ -72,7 +72,9 @@ def child_search(*, actor: Actor, query: ChildQuery) -> list[Child]:
         return []
     qs: QuerySet[Child] = Child.objects.filter(policies.children_visible_to(actor))
     if query.identity_digits:
-        qs = qs.filter(identity_number=query.identity_digits)
+        # A provisional child has no number; naming it lets the database use the unique
+        # (municipality, identity_number) index, which leaves provisional children out.
+        qs = qs.filter(identity_number=query.identity_digits, is_provisional=False)
     else:
         qs = _name_matches(qs, search_words(query.text))
     children = list(

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from samverkan.access.tests.factories import actor_of
 from samverkan.children import search, services
@@ -110,6 +111,22 @@ def test_name_search_folds_case_and_diacritics(
     _, results = services.child_search(actor=actor, text=text)
 
     assert names(results) == expected
+
+
+def test_a_search_by_number_is_served_by_the_unique_index(world: Any) -> None:
+    """The unique (municipality, identity_number) index leaves provisional children out, so
+    the search must say it wants registered children only, or it reads every child."""
+    child = ChildFactory(municipality=world.a)
+    actor = actor_of(world.users["intake"])
+
+    with CaptureQueriesContext(connection) as captured:
+        _, results = services.child_search(actor=actor, text=child.identity_number)
+
+    assert results == [child]
+    search = next(q["sql"] for q in captured.captured_queries if "children_child" in q["sql"])
+    where = search.split(" WHERE ", 1)[1]
+    assert "identity_number" in where
+    assert "is_provisional" in where
 
 
 def test_the_principal_still_sees_only_their_schools_children(
