@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from samverkan.organisations.models import Municipality, Unit
 
-from .models import RoleAssignment, User
+from .models import RoleAssignment, User, valid_on_sql
 from .roles import (
     HEALTH_CARE_ROLES,
     INTAKE_ROLES,
@@ -148,8 +148,7 @@ def _assignment_sql() -> str:
         f'JOIN "{unit.db_table}" u ON u."id" = ra."unit_id" '
         f'JOIN "{tenant.db_table}" m ON m."id" = ra."municipality_id" '
         'WHERE ra."user_id" = %s AND ra."municipality_id" = %s '
-        'AND ra."valid_from" <= %s AND (ra."valid_to" IS NULL OR ra."valid_to" >= %s) '
-        'AND u."valid_from" <= %s AND (u."valid_to" IS NULL OR u."valid_to" >= %s) '
+        f"AND {valid_on_sql('ra')} AND {valid_on_sql('u')} "
         'ORDER BY ra."created_at", ra."id"'
     )
 

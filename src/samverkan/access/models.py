@@ -46,6 +46,14 @@ class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
         )
 
 
+def valid_on_sql(alias: str) -> str:
+    """`valid_on` (a role assignment's, a unit's: the same rule) for SQL written by hand: the
+    row of `alias` is valid on the day passed twice as parameters."""
+    return (
+        f'{alias}."valid_from" <= %s AND ({alias}."valid_to" IS NULL OR {alias}."valid_to" >= %s)'
+    )
+
+
 class RoleAssignment(BaseModel):
     """A person holds a role in a unit from one date to another (ROADMAP: roles)."""
 

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from samverkan.access.actor import Actor
-from samverkan.access.models import RoleAssignment, User
+from samverkan.access.models import RoleAssignment, User, valid_on_sql
 from samverkan.access.roles import (
     INTAKE_ROLES,
     SCHOOL_LEADER_ROLES,
@@ -544,7 +544,7 @@ def item_note_entries(*, item: IntakeItem) -> list[Entry]:
 # SQL written once for the item page's two reads of role assignments (the ORM's queries cost
 # more to compile than to run). Valid on a day: RoleAssignmentQuerySet.valid_on.
 _ROLES = RoleAssignment._meta.db_table
-_VALID_ON = "r.valid_from <= %s AND (r.valid_to IS NULL OR r.valid_to >= %s)"
+_VALID_ON = valid_on_sql("r")
 _WORKERS_SQL = (
     "SELECT r.user_id, u.first_name, u.last_name, u.username"  # noqa: S608 (names from the models)
     f" FROM {_ROLES} r JOIN {User._meta.db_table} u ON u.id = r.user_id"
